@@ -1,0 +1,60 @@
+"""`flowtui auth set|status|clear`: the PAT in the OS keyring, read from a no-echo prompt or stdin."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from flowtui import secrets
+from flowtui.cli.common import add_common_options, settings_from_args
+from flowtui.errors import ConfigError, SecretStoreError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser("auth", help="store, check or remove the PAT in the OS keyring")
+    actions = parser.add_subparsers(dest="auth_action", metavar="ACTION", required=True)
+    for name, text in (
+        ("set", "read the PAT from a no-echo prompt (or stdin when piped) and store it in the keyring"),
+        ("status", "say where the PAT would come from (never prints it)"),
+        ("clear", "remove the PAT from the keyring"),
+    ):
+        add_common_options(actions.add_parser(name, help=text))
+    parser.set_defaults(handler=run)
+
+
+def _org_url(args: argparse.Namespace) -> str:
+    org_url = settings_from_args(args).org_url
+    if not org_url:
+        raise ConfigError("No organization URL is configured; pass --org-url or run `flowtui config set ado.org_url URL`.")
+    return org_url
+
+
+def _read_pat(org_url: str) -> str:
+    if sys.stdin.isatty():
+        return getpass.getpass(f"PAT for {org_url} (input hidden): ")
+    return sys.stdin.readline()
+
+
+def run(args: argparse.Namespace) -> int:
+    org_url = _org_url(args)
+    if args.auth_action == "set":
+        secrets.set_pat(org_url, _read_pat(org_url))
+        print(f"PAT for {org_url} stored in the OS keyring ({secrets.backend_name()}).")
+        return 0
+    if args.auth_action == "clear":
+        removed = secrets.clear_pat(org_url)
+        print(f"PAT for {org_url} {'removed from the keyring' if removed else 'was not in the keyring'}.")
+        return 0
+    status = secrets.pat_status(org_url)
+    print(f"organization: {org_url}")
+    print(f"keyring:      {status.keyring_backend}")
+    if status.source:
+        print(f"PAT:          set (from {status.source})")
+        return 0
+    if status.keyring_error:
+        raise SecretStoreError(
+            f"No PAT for {org_url}: the OS keyring is unusable here ({status.keyring_error}); set FLOWTUI_PAT instead."
+        )
+    print("PAT:          not set — run `flowtui auth set` or set FLOWTUI_PAT.")
+    return 1

@@ -1,0 +1,82 @@
+"""Options shared by several commands, and turning them into Settings, a Store and filters."""
+
+from __future__ import annotations
+
+import argparse
+import re
+from datetime import UTC, date, datetime
+
+from flowtui.config import Settings, load_settings
+from flowtui.domain import ItemFilter
+from flowtui.errors import UsageError
+from flowtui.store import Store, open_store
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--org-url, --project, --db, --config, --demo, --verbose."""
+    group = parser.add_argument_group("organization and files")
+    group.add_argument("--org-url", metavar="URL", help="collection URL, e.g. https://dev.azure.com/ORG")
+    group.add_argument("--project", action="append", metavar="NAME", help="project name (repeatable)")
+    group.add_argument("--db", metavar="PATH", help="SQLite store path (default: the user data directory)")
+    group.add_argument("--config", metavar="PATH", help="config file path (default: the user config directory)")
+    group.add_argument("--demo", action="store_true", help="use the built-in demo organization and its store")
+    group.add_argument("--verbose", action="store_true", help="print details after an error message")
+
+
+def add_filter_options(parser: argparse.ArgumentParser) -> None:
+    """--type, --area, --from, --to, --as-of."""
+    group = parser.add_argument_group("filters")
+    group.add_argument("--type", action="append", metavar="TYPE", help="work item type (repeatable)")
+    group.add_argument("--area", metavar="PATH", help="area path prefix, e.g. 'Fabrikam\\Web'")
+    group.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first completion date in the window")
+    group.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last completion date in the window")
+    group.add_argument("--as-of", metavar="YYYY-MM-DDTHH:MM:SSZ", help="evaluate 'now' at this instant (UTC)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Layer the config with the flags given on the command line (demo mode swaps org and store)."""
+    flags = {"ado.org_url": getattr(args, "org_url", None), "ado.projects": getattr(args, "project", None)}
+    db = getattr(args, "db", None)
+    if getattr(args, "demo", False):
+        from flowtui.demo_mode import demo_overrides
+
+        demo_flags, demo_db = demo_overrides()
+        flags.update(demo_flags)
+        db = db or demo_db
+    return load_settings(config=getattr(args, "config", None), db=db, flags=flags)
+
+
+def open_store_from_args(args: argparse.Namespace, settings: Settings) -> Store:
+    return open_store(settings.db_path)
+
+
+def item_filter_from_args(args: argparse.Namespace, settings: Settings) -> ItemFilter:
+    return ItemFilter(
+        projects=tuple(settings.projects),
+        types=tuple(getattr(args, "type", None) or ()),
+        area=getattr(args, "area", None) or None,
+    )
+
+
+def parse_day(text: str | None, flag: str = "--from") -> date | None:
+    """YYYY-MM-DD -> date; UsageError (exit 2) naming the accepted format."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+        raise UsageError(f"{flag} {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-01.")
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(f"{flag} {text!r} is not a real date; use YYYY-MM-DD, e.g. 2026-11-01.") from None
+
+
+def parse_as_of(text: str | None) -> datetime | None:
+    """YYYY-MM-DDTHH:MM:SSZ -> aware UTC datetime; UsageError naming the accepted format."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", text):
+        raise UsageError(f"--as-of {text!r} is not a UTC instant; use YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-11-23T12:00:00Z.")
+    try:
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise UsageError(f"--as-of {text!r} is not a real instant; use YYYY-MM-DDTHH:MM:SSZ.") from None

@@ -1,0 +1,60 @@
+"""Entry point: build the parser from the command modules and map errors to exit codes in one place."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from flowtui import __version__
+from flowtui.errors import FlowtuiError
+
+#: Command modules, each with register(subparsers) and run(args) -> int, in --help order.
+COMMAND_MODULES = (
+    "flowtui.cli.auth_cmd",
+    "flowtui.cli.config_cmd",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="flowtui",
+        description="Flow metrics and PR metrics for Azure DevOps teams, in the terminal. "
+        "Run without a command to open the TUI.",
+    )
+    parser.add_argument("--version", action="version", version=f"flowtui {__version__}")
+    from flowtui.cli.common import add_common_options
+
+    add_common_options(parser)
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def _run_tui(args: argparse.Namespace) -> int:
+    from flowtui.cli.tui_cmd import run
+
+    return run(args)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    handler = getattr(args, "handler", None) or _run_tui
+    try:
+        return int(handler(args) or 0)
+    except FlowtuiError as exc:
+        print(f"flowtui: {exc.message}", file=sys.stderr)
+        if args.verbose and exc.detail:
+            print(exc.detail, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("flowtui: interrupted.", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0

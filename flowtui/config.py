@@ -1,0 +1,383 @@
+"""Configuration: defaults < config file < environment (FLOWTUI_*) < command-line flags.
+
+Every key is declared once in `KEYS` with its default, its type, its allowed values and a docstring.
+`load_settings` layers the sources, validates every value and remembers where each effective value
+came from (`Settings.sources`), which `flowtui config show` prints. A bad value raises ConfigError
+naming the file (or variable / flag), the key, the bad value and what is allowed. The PAT is never a
+config key: it lives in the OS keyring (see `flowtui.secrets`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from flowtui import paths
+from flowtui.errors import ConfigError
+
+BUCKETS = ("todo", "doing", "done", "removed", "wait")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: `section.name`, its default, a checker, and what it means."""
+
+    section: str
+    name: str
+    default: Any
+    doc: str
+    check: Callable[[Any], Any]
+    allowed: str
+
+    @property
+    def dotted(self) -> str:
+        return f"{self.section}.{self.name}"
+
+
+def _bool(v: Any) -> bool:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, str) and v.strip().lower() in ("true", "1", "yes", "on", "false", "0", "no", "off"):
+        return v.strip().lower() in ("true", "1", "yes", "on")
+    raise ValueError
+
+
+def _int_range(lo: int, hi: int) -> Callable[[Any], int]:
+    def check(v: Any) -> int:
+        if isinstance(v, bool):
+            raise ValueError
+        n = int(v) if isinstance(v, (int, str)) else None
+        if n is None or not lo <= n <= hi:
+            raise ValueError
+        return n
+
+    return check
+
+
+def _str(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError
+    return v
+
+
+def _str_list(v: Any) -> list[str]:
+    if isinstance(v, str):
+        v = [part.strip() for part in v.split(",") if part.strip()]
+    if not isinstance(v, list) or not all(isinstance(x, str) and x.strip() for x in v):
+        raise ValueError
+    return [x.strip() for x in v]
+
+
+def _choice(*options: str) -> Callable[[Any], str]:
+    def check(v: Any) -> str:
+        if v not in options:
+            raise ValueError
+        return v
+
+    return check
+
+
+def check_org_url(v: Any) -> str:
+    """A collection URL: https://dev.azure.com/ORG, https://ORG.visualstudio.com, or a Server collection.
+
+    `http://` is accepted only for loopback hosts. Trailing slashes are dropped.
+    """
+    if not isinstance(v, str):
+        raise ValueError
+    text = v.strip().rstrip("/")
+    if text == "":
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise ValueError
+    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
+        raise ValueError
+    host = parts.hostname.lower()
+    segments = [s for s in parts.path.split("/") if s]
+    if host == "dev.azure.com" and len(segments) != 1:
+        raise ValueError
+    if host.endswith(".visualstudio.com") and len(segments) > 1:
+        raise ValueError
+    if host not in ("dev.azure.com",) and not host.endswith(".visualstudio.com") and not segments:
+        raise ValueError
+    return text
+
+
+def _api_version(v: Any) -> str:
+    if not isinstance(v, str) or not re.fullmatch(r"\d+\.\d+(-preview(\.\d+)?)?", v):
+        raise ValueError
+    return v
+
+
+def _since(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError
+    if v and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
+        raise ValueError
+    if v:
+        from datetime import date
+
+        date.fromisoformat(v)
+    return v
+
+
+def _timezone(v: Any) -> str:
+    if not isinstance(v, str) or not v:
+        raise ValueError
+    try:
+        ZoneInfo(v)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError from None
+    return v
+
+
+def _percentiles(v: Any) -> list[int]:
+    if not isinstance(v, list) or not v:
+        raise ValueError
+    out = sorted({_int_range(1, 99)(x) for x in v})
+    return out
+
+
+def _overrides(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict) or not all(isinstance(k, str) and b in BUCKETS for k, b in v.items()):
+        raise ValueError
+    return dict(v)
+
+
+def _keymap(v: Any) -> dict[str, str]:
+    if not isinstance(v, dict) or not all(isinstance(k, str) and isinstance(b, str) and b for k, b in v.items()):
+        raise ValueError
+    return dict(v)
+
+
+def _path_or_empty(v: Any) -> str:
+    if not isinstance(v, str):
+        raise ValueError
+    if v and not Path(v).expanduser().is_file():
+        raise ValueError
+    return v
+
+
+KEYS: tuple[Key, ...] = (
+    Key("ado", "org_url", "", "Collection URL: https://dev.azure.com/ORG, https://ORG.visualstudio.com or https://server/tfs/Collection.", check_org_url, "an https:// collection URL (http:// only for localhost)"),
+    Key("ado", "projects", [], "Projects to sync and report on.", _str_list, "a list of project names"),
+    Key("ado", "api_version", "7.1", "REST api-version; lowered automatically when a server supports less.", _api_version, "a version such as 7.1 or 6.0"),
+    Key("ado", "timeout_s", 30, "Seconds before one HTTP request times out.", _int_range(1, 600), "a whole number from 1 to 600"),
+    Key("ado", "max_concurrency", 4, "Requests in flight at once during a sync.", _int_range(1, 16), "a whole number from 1 to 16"),
+    Key("ado", "verify_tls", True, "Verify TLS certificates.", _bool, "true or false"),
+    Key("ado", "ca_bundle", "", "Path to a PEM bundle for corporate CAs (HTTPS_PROXY/NO_PROXY are honoured).", _path_or_empty, "empty or the path of an existing PEM file"),
+    Key("sync", "since", "", "First-sync history start (YYYY-MM-DD); empty = 365 days back.", _since, "empty or a date YYYY-MM-DD"),
+    Key("sync", "work_item_types", [], "Work item types to sync; empty = all types.", _str_list, "a list of type names"),
+    Key("sync", "pull_requests", True, "Sync completed pull requests.", _bool, "true or false"),
+    Key("sync", "pr_threads_days", 90, "Fetch PR threads for PRs closed in the last N days; 0 = off.", _int_range(0, 3650), "a whole number from 0 to 3650"),
+    Key("flow", "timezone", "UTC", "IANA time zone for day, week and month boundaries.", _timezone, "an IANA zone name such as UTC or Europe/Berlin"),
+    Key("flow", "cycle_start", "first", "Cycle time starts at the first (or last) move into a doing state.", _choice("first", "last"), "first or last"),
+    Key("flow", "resolved_is_done", False, "Treat the Resolved category as done.", _bool, "true or false"),
+    Key("flow", "wait_states", [], "States counted as waiting for flow efficiency; empty = the default rule.", _str_list, "a list of state names"),
+    Key("flow", "blocked_tag", "Blocked", "Tag that marks an item as blocked.", _str, "a tag name"),
+    Key("flow", "percentiles", [50, 70, 85, 95], "Percentiles reported for durations.", _percentiles, "a list of whole numbers from 1 to 99"),
+    Key("flow", "sle_percentile", 85, "Percentile of cycle time used as the service level expectation.", _int_range(1, 99), "a whole number from 1 to 99"),
+    Key("flow", "state_overrides", {}, "State name -> bucket, winning over the ADO category.", _overrides, "a table of state = todo|doing|done|removed|wait"),
+    Key("forecast", "history_days", 90, "Complete days of throughput history sampled by Monte Carlo.", _int_range(7, 3650), "a whole number from 7 to 3650"),
+    Key("forecast", "trials", 10000, "Monte Carlo trials.", _int_range(100, 1_000_000), "a whole number from 100 to 1000000"),
+    Key("forecast", "seed", 1, "Random seed, so forecasts are reproducible.", _int_range(0, 2**31 - 1), "a whole number from 0 to 2147483647"),
+    Key("ui", "keymap", {}, "Binding id -> keys, applied with App.set_keymap.", _keymap, "a table of binding id = \"keys\""),
+)
+KEYS_BY_NAME = {k.dotted: k for k in KEYS}
+
+#: Environment variables and the keys they set (FLOWTUI_PAT is a secret, not config).
+ENV_KEYS = {"FLOWTUI_ORG_URL": "ado.org_url", "FLOWTUI_PROJECTS": "ado.projects"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The effective configuration: `values` by dotted key, `sources` saying where each came from."""
+
+    values: dict[str, Any]
+    sources: dict[str, str]
+    config_path: Path
+    db_path: Path
+    db_source: str = "default"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __getitem__(self, dotted: str) -> Any:
+        return self.values[dotted]
+
+    @property
+    def org_url(self) -> str:
+        return self.values["ado.org_url"]
+
+    @property
+    def projects(self) -> list[str]:
+        return self.values["ado.projects"]
+
+    def with_values(self, **overrides: Any) -> Settings:
+        """A copy with some dotted keys replaced (use `ado__org_url=` for `ado.org_url`)."""
+        values = dict(self.values)
+        sources = dict(self.sources)
+        for name, value in overrides.items():
+            dotted = name.replace("__", ".")
+            values[dotted] = KEYS_BY_NAME[dotted].check(value)
+            sources[dotted] = "override"
+        return Settings(values, sources, self.config_path, self.db_path, self.db_source, self.extra)
+
+
+def organization_name(org_url: str) -> str:
+    """The organization (or collection) name taken from a collection URL."""
+    parts = urlsplit(org_url)
+    segments = [s for s in parts.path.split("/") if s]
+    host = (parts.hostname or "").lower()
+    if host.endswith(".visualstudio.com") and not segments:
+        return host.split(".")[0]
+    return segments[-1] if segments else host
+
+
+def _validate(key: Key, value: Any, where: str) -> Any:
+    try:
+        return key.check(value)
+    except (ValueError, TypeError):
+        raise ConfigError(
+            f"{where}: {key.dotted} = {value!r} is not valid; allowed: {key.allowed}."
+        ) from None
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML config file; a missing file is an empty config, a broken one a ConfigError."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot be read ({exc.strerror}).") from None
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: is not valid TOML ({exc}).") from None
+
+
+def _flatten(doc: dict[str, Any], path: Path) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for section, body in doc.items():
+        if not isinstance(body, dict):
+            raise ConfigError(f"{path}: top-level key {section!r} is not a [section]; sections: ado, sync, flow, forecast, ui.")
+        for name, value in body.items():
+            dotted = f"{section}.{name}"
+            if dotted not in KEYS_BY_NAME:
+                allowed = ", ".join(k.name for k in KEYS if k.section == section) or "none (unknown section)"
+                raise ConfigError(f"{path}: unknown key {dotted}; keys in [{section}]: {allowed}.")
+            flat[dotted] = value
+    return flat
+
+
+def config_path(explicit: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Path:
+    """Where the config file is: --config, else FLOWTUI_CONFIG, else the platformdirs location."""
+    env = os.environ if env is None else env
+    if explicit:
+        return Path(explicit).expanduser()
+    if env.get("FLOWTUI_CONFIG"):
+        return Path(env["FLOWTUI_CONFIG"]).expanduser()
+    return paths.config_dir() / "config.toml"
+
+
+def load_settings(
+    *,
+    config: str | os.PathLike[str] | None = None,
+    db: str | os.PathLike[str] | None = None,
+    flags: dict[str, Any] | None = None,
+    env: dict[str, str] | None = None,
+) -> Settings:
+    """Layer defaults < file < environment < flags and validate every value."""
+    env = dict(os.environ) if env is None else env
+    path = config_path(config, env)
+    values = {k.dotted: k.default for k in KEYS}
+    sources = {k.dotted: "default" for k in KEYS}
+    for dotted, value in _flatten(read_config_file(path), path).items():
+        values[dotted] = _validate(KEYS_BY_NAME[dotted], value, str(path))
+        sources[dotted] = f"file {path}"
+    for var, dotted in ENV_KEYS.items():
+        if env.get(var):
+            values[dotted] = _validate(KEYS_BY_NAME[dotted], env[var], f"environment variable {var}")
+            sources[dotted] = f"env {var}"
+    for dotted, value in (flags or {}).items():
+        if value is None or value == []:
+            continue
+        values[dotted] = _validate(KEYS_BY_NAME[dotted], value, f"command-line flag for {dotted}")
+        sources[dotted] = "flag"
+    if db:
+        db_path, db_source = Path(db).expanduser(), "flag"
+    elif env.get("FLOWTUI_DB"):
+        db_path, db_source = Path(env["FLOWTUI_DB"]).expanduser(), "env FLOWTUI_DB"
+    else:
+        db_path, db_source = paths.data_dir() / "flowtui.sqlite", "default"
+    return Settings(values, sources, path, db_path, db_source)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
+    raise TypeError(type(value))
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
+
+
+def parse_cli_value(key: Key, text: str) -> Any:
+    """Turn `flowtui config set KEY VALUE` text into a value of the key's type."""
+    default = key.default
+    if isinstance(default, list):
+        if text.strip().startswith("["):
+            try:
+                return tomllib.loads(f"v = {text}")["v"]
+            except tomllib.TOMLDecodeError:
+                return text
+        return [p.strip() for p in text.split(",") if p.strip()]
+    if isinstance(default, dict):
+        try:
+            return tomllib.loads(f"v = {text}")["v"]
+        except tomllib.TOMLDecodeError:
+            return text
+    if isinstance(default, bool):
+        return text
+    if isinstance(default, int):
+        return text.strip()
+    return text
+
+
+def set_config_value(path: Path, dotted: str, text: str) -> Any:
+    """Validate and write one key into the TOML file, keeping every other key; returns the value."""
+    key = KEYS_BY_NAME.get(dotted)
+    if key is None:
+        raise ConfigError(f"unknown key {dotted}; known keys: {', '.join(KEYS_BY_NAME)}.")
+    value = _validate(key, parse_cli_value(key, text), str(path))
+    doc = read_config_file(path)
+    _flatten(doc, path)  # refuse to rewrite a file that is already invalid
+    doc.setdefault(key.section, {})[key.name] = value
+    lines: list[str] = []
+    for section in ("ado", "sync", "flow", "forecast", "ui"):
+        body = doc.get(section)
+        if not body:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(f"[{section}]")
+        lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in body.items())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+    return value

@@ -1,0 +1,279 @@
+"""Typed reads: every query returns flowtui.domain dataclasses, never Peewee objects.
+
+Filtering happens in SQL (project, type, area prefix, search, sort, paging) so that screens and
+reports never pull more rows than they show or compute over. `work_item_histories` is the hot path
+for reports: it streams revisions as tuples ordered by the (work_item_id, rev) unique index.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flowtui.domain import (
+    Identity,
+    ItemFilter,
+    Organization,
+    Project,
+    PullRequest,
+    Repository,
+    Reviewer,
+    Revision,
+    StateCategory,
+    SyncRun,
+    WorkItem,
+    WorkItemHistory,
+)
+from flowtui.store.cursor import Cursor
+from flowtui.store.models import from_micros, to_micros
+
+_WI_COLUMNS = (
+    "w.id, w.project, w.type, w.title, w.state, w.created_at, w.changed_at, w.rev, w.assigned_to, "
+    "w.area_path, w.iteration_path, w.tags, w.closed_at, w.activated_at, w.priority, w.story_points, w.is_deleted"
+)
+_SORTABLE = {
+    "id": "w.id", "title": "w.title", "state": "w.state", "type": "w.type", "project": "w.project",
+    "assigned_to": "w.assigned_to", "created_at": "w.created_at", "changed_at": "w.changed_at",
+    "closed_at": "w.closed_at", "area_path": "w.area_path",
+}
+_PR_COLUMNS = ", ".join(f"p.{c}" for c in (
+    "uid", "pull_request_id", "organization", "project", "repository_id", "repository_name", "author_id",
+    "author_name", "title", "status", "created_at", "closed_at", "description", "is_draft", "merge_status",
+    "author_unique_name", "first_comment_at", "first_vote_at", "first_approval_at",
+))
+
+
+def split_tags(text: str | None, _cache: dict[str, tuple[str, ...]] = {}) -> tuple[str, ...]:  # noqa: B006
+    """ "a; b" -> ("a", "b"); cached because the same few tag strings repeat across revisions."""
+    if not text:
+        return ()
+    hit = _cache.get(text)
+    if hit is None:
+        hit = tuple(t.strip() for t in text.split(";") if t.strip())
+        if len(_cache) < 10_000:
+            _cache[text] = hit
+    return hit
+
+
+def _filter_sql(f: ItemFilter | None, alias: str = "w") -> tuple[str, list[object]]:
+    """WHERE clauses for an ItemFilter (the area matches the path itself and everything below it)."""
+    clauses: list[str] = []
+    params: list[object] = []
+    if f is None:
+        return "", params
+    if f.projects:
+        clauses.append(f"{alias}.project IN ({', '.join('?' for _ in f.projects)})")
+        params.extend(f.projects)
+    if f.types:
+        clauses.append(f"{alias}.type IN ({', '.join('?' for _ in f.types)})")
+        params.extend(f.types)
+    if f.area:
+        area = f.area.rstrip("\\")
+        clauses.append(f"({alias}.area_path = ? OR substr({alias}.area_path, 1, ?) = ?)")
+        params.extend([area, len(area) + 1, area + "\\"])
+    return " AND ".join(clauses), params
+
+
+def _pr_where(f: ItemFilter | None, status: str | None, closed_after: datetime | None) -> tuple[str, list[object]]:
+    """WHERE clauses over pull_request aliased `p` (always at least one clause)."""
+    clauses, params = ["1 = 1"], []
+    if status:
+        clauses.append("p.status = ?")
+        params.append(status)
+    if f and f.projects:
+        clauses.append(f"p.project IN ({', '.join('?' for _ in f.projects)})")
+        params.extend(f.projects)
+    if closed_after is not None:
+        clauses.append("p.closed_at > ?")
+        params.append(to_micros(closed_after))
+    return " AND ".join(clauses), params
+
+
+def _work_item(row: tuple) -> WorkItem:
+    return WorkItem(
+        id=row[0], project=row[1], type=row[2], title=row[3], state=row[4],
+        created_at=from_micros(row[5]), changed_at=from_micros(row[6]), rev=row[7], assigned_to=row[8],
+        area_path=row[9], iteration_path=row[10], tags=split_tags(row[11]), closed_at=from_micros(row[12]),
+        activated_at=from_micros(row[13]), priority=row[14], story_points=row[15], is_deleted=bool(row[16]),
+    )
+
+
+class ReadMixin:
+    """Typed queries; `self.db` is the peewee SqliteDatabase."""
+
+    def _rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
+        return self.db.execute_sql(sql, tuple(params)).fetchall()
+
+    def work_item_histories(self, f: ItemFilter | None = None) -> list[WorkItemHistory]:
+        """Every matching work item with all its revisions in rev order (deleted items excluded)."""
+        where, params = _filter_sql(f)
+        where = "w.is_deleted = 0" + (f" AND {where}" if where else "")
+        items = [_work_item(r) for r in self._rows(f"SELECT {_WI_COLUMNS} FROM work_item w WHERE {where} ORDER BY w.id", params)]
+        revs: dict[int, list[Revision]] = {w.id: [] for w in items}
+        cursor = self.db.execute_sql(
+            "SELECT r.work_item_id, r.rev, r.changed_at, r.state, r.from_state, r.changed_by, r.tags, r.blocked "
+            f"FROM revision r JOIN work_item w ON w.id = r.work_item_id WHERE {where} "
+            "ORDER BY r.work_item_id, r.rev",
+            tuple(params),
+        )
+        make = Revision
+        fromts = datetime.fromtimestamp  # exact to the microsecond for these magnitudes, and 2x faster
+        current_id = None
+        bucket: list[Revision] = []
+        while True:
+            chunk = cursor.fetchmany(20_000)
+            if not chunk:
+                break
+            for wid, rev, at, state, from_state, by, tags, blocked in chunk:
+                if wid != current_id:
+                    current_id = wid
+                    bucket = revs[wid]
+                bucket.append(make(wid, rev, fromts(at / 1e6, UTC), state, from_state, by,
+                                        split_tags(tags) if tags else (), bool(blocked)))
+        return [WorkItemHistory(w, tuple(revs[w.id])) for w in items]
+
+    def work_items(
+        self, f: ItemFilter | None = None, *, search: str | None = None, state: str | None = None,
+        states: tuple[str, ...] = (), assigned_to: str | None = None, tag: str | None = None,
+        order_by: str = "id", descending: bool = False, limit: int | None = None, offset: int = 0,
+    ) -> list[WorkItem]:
+        """One page of work items, filtered, searched (title or id) and sorted in SQL."""
+        where, params = self._work_item_where(f, search=search, state=state, states=states,
+                                              assigned_to=assigned_to, tag=tag)
+        column = _SORTABLE.get(order_by)
+        if column is None:
+            raise ValueError(f"cannot sort work items by {order_by!r}; choose one of {', '.join(_SORTABLE)}")
+        sql = (f"SELECT {_WI_COLUMNS} FROM work_item w WHERE {where} "
+               f"ORDER BY {column} {'DESC' if descending else 'ASC'}, w.id LIMIT ? OFFSET ?")
+        return [_work_item(r) for r in self._rows(sql, [*params, -1 if limit is None else limit, offset])]
+
+    def count_work_items(self, f: ItemFilter | None = None, **kwargs: object) -> int:
+        where, params = self._work_item_where(f, **kwargs)  # type: ignore[arg-type]
+        return int(self._rows(f"SELECT COUNT(*) FROM work_item w WHERE {where}", params)[0][0])
+
+    def _work_item_where(
+        self, f: ItemFilter | None, *, search: str | None = None, state: str | None = None,
+        states: tuple[str, ...] = (), assigned_to: str | None = None, tag: str | None = None,
+    ) -> tuple[str, list[object]]:
+        where, params = _filter_sql(f)
+        clauses = ["w.is_deleted = 0"] + ([where] if where else [])
+        if search:
+            text = search.strip()
+            if text.isdigit():
+                clauses.append("(w.id = ? OR w.title LIKE ? ESCAPE '\\')")
+                params.append(int(text))
+            else:
+                clauses.append("w.title LIKE ? ESCAPE '\\'")
+            params.append("%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+        if state:
+            clauses.append("w.state = ?")
+            params.append(state)
+        if states:
+            clauses.append(f"w.state IN ({', '.join('?' for _ in states)})")
+            params.extend(states)
+        if assigned_to:
+            clauses.append("w.assigned_to = ?")
+            params.append(assigned_to)
+        if tag:
+            clauses.append("('; ' || w.tags || ';') LIKE ?")
+            params.append(f"%; {tag};%")
+        return " AND ".join(clauses), params
+
+    def work_item(self, work_item_id: int) -> WorkItem | None:
+        rows = self._rows(f"SELECT {_WI_COLUMNS} FROM work_item w WHERE w.id = ?", (work_item_id,))
+        return _work_item(rows[0]) if rows else None
+
+    def revisions_for(self, work_item_id: int) -> list[Revision]:
+        rows = self._rows(
+            "SELECT work_item_id, rev, changed_at, state, from_state, changed_by, tags, blocked "
+            "FROM revision WHERE work_item_id = ? ORDER BY rev", (work_item_id,),
+        )
+        return [Revision(r[0], r[1], from_micros(r[2]), r[3], r[4], r[5], split_tags(r[6]), bool(r[7])) for r in rows]
+
+    def distinct_values(self, column: str, f: ItemFilter | None = None) -> list[str]:
+        """Sorted distinct non-empty values of a work item column (for filter pickers)."""
+        if column not in ("project", "type", "state", "assigned_to", "area_path"):
+            raise ValueError(f"no distinct values for {column!r}")
+        where, params = _filter_sql(f)
+        sql = f"SELECT DISTINCT w.{column} FROM work_item w WHERE w.{column} IS NOT NULL"
+        sql += f" AND {where}" if where else ""
+        return sorted(r[0] for r in self._rows(sql, params))
+
+    def state_categories(self, projects: list[str] | None = None) -> list[StateCategory]:
+        sql = 'SELECT project, work_item_type, state, category, "order" FROM state_category'
+        params: list[object] = []
+        if projects:
+            sql += f" WHERE project IN ({', '.join('?' for _ in projects)})"
+            params.extend(projects)
+        sql += ' ORDER BY project, work_item_type, "order", state'
+        return [StateCategory(*r) for r in self._rows(sql, params)]
+
+    def pull_requests(
+        self, f: ItemFilter | None = None, *, status: str | None = "completed",
+        closed_after: datetime | None = None,
+    ) -> list[PullRequest]:
+        """PRs (completed by default) with their reviewers, ordered by uid. Only `projects` of the filter applies."""
+        where, params = _pr_where(f, status, closed_after)
+        reviewers: dict[str, list[Reviewer]] = {}
+        rsql = ("SELECT r.pr_uid, r.user_id, r.display_name, r.vote, r.is_required, r.is_container, r.unique_name "
+                f"FROM reviewer r JOIN pull_request p ON p.uid = r.pr_uid WHERE {where} ORDER BY r.pr_uid, r.user_id")
+        for r in self._rows(rsql, params):
+            reviewers.setdefault(r[0], []).append(Reviewer(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5]), r[6]))
+        out = []
+        for r in self._rows(f"SELECT {_PR_COLUMNS} FROM pull_request p WHERE {where} ORDER BY p.uid", params):
+            out.append(PullRequest(
+                uid=r[0], pull_request_id=r[1], organization=r[2], project=r[3], repository_id=r[4],
+                repository_name=r[5], author_id=r[6], author_name=r[7], title=r[8], status=r[9],
+                created_at=from_micros(r[10]), closed_at=from_micros(r[11]), description=r[12],
+                is_draft=bool(r[13]), merge_status=r[14], author_unique_name=r[15],
+                first_comment_at=from_micros(r[16]), first_vote_at=from_micros(r[17]),
+                first_approval_at=from_micros(r[18]), reviewers=tuple(reviewers.get(r[0], ())),
+            ))
+        return out
+
+    def prs_needing_threads(self, closed_after: datetime) -> list[PullRequest]:
+        """Completed PRs closed after `closed_after` whose threads were never read."""
+        uids = {r[0] for r in self._rows(
+            "SELECT uid FROM pull_request WHERE status = 'completed' AND closed_at > ? AND threads_read_at IS NULL",
+            (to_micros(closed_after),),
+        )}
+        return [p for p in self.pull_requests(closed_after=closed_after) if p.uid in uids]
+
+    def organizations(self) -> list[Organization]:
+        return [Organization(*r) for r in self._rows("SELECT url, name FROM organization ORDER BY name")]
+
+    def projects(self) -> list[Project]:
+        rows = self._rows("SELECT project_id, name, organization FROM project ORDER BY organization, name")
+        return [Project(*r) for r in rows]
+
+    def repositories(self) -> list[Repository]:
+        return [Repository(*r) for r in self._rows("SELECT id, name, project, organization FROM repository ORDER BY id")]
+
+    def identities(self) -> list[Identity]:
+        rows = self._rows("SELECT id, display_name, unique_name, is_container FROM identity ORDER BY id")
+        return [Identity(r[0], r[1], r[2], bool(r[3])) for r in rows]
+
+    def get_cursor(self, org: str, project: str, stream: str) -> Cursor | None:
+        rows = self._rows(
+            "SELECT value, watermark, updated_at FROM sync_cursor WHERE organization = ? AND project = ? AND stream = ?",
+            (org, project, stream),
+        )
+        return Cursor(rows[0][0], from_micros(rows[0][1]), from_micros(rows[0][2])) if rows else None
+
+    def sync_runs(self, limit: int = 20) -> list[SyncRun]:
+        rows = self._rows(
+            "SELECT id, started_at, status, finished_at, organization, work_items, revisions, pull_requests, "
+            "requests, throttled_seconds, warnings, first_error, error_project FROM sync_run ORDER BY id DESC LIMIT ?",
+            (limit,),
+        )
+        return [SyncRun(r[0], from_micros(r[1]), r[2], from_micros(r[3]), *r[4:]) for r in rows]
+
+    def last_successful_sync(self) -> datetime | None:
+        row = self._rows("SELECT MAX(finished_at) FROM sync_run WHERE status = 'success'")[0]
+        return from_micros(row[0])
+
+    def stats(self) -> dict[str, int]:
+        """Row counts per table."""
+        tables = ("organization", "project", "repository", "identity", "state_category", "work_item",
+                  "revision", "pull_request", "reviewer", "sync_cursor", "sync_run")
+        return {t: int(self._rows(f'SELECT COUNT(*) FROM "{t}"')[0][0]) for t in tables}
+
