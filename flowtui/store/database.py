@@ -48,8 +48,12 @@ def _inspect(path: Path) -> int:
             f"The file {path} is not a flowtui store (not an SQLite database); it was left untouched. "
             "Point --db at another path or move the file away."
         )
+    # With no -wal file beside it the main file is the whole database, and `immutable=1` reads it
+    # without creating -wal/-shm files (a plain read-only open of a WAL-mode file would leave them).
+    wal = path.with_name(path.name + "-wal")
+    mode = "mode=ro" if wal.exists() else "immutable=1"
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?{mode}", uri=True)
     except sqlite3.Error as exc:
         raise StoreError(f"The store {path} cannot be opened ({exc}); it was left untouched.") from None
     try:

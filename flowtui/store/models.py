@@ -137,6 +137,10 @@ class Revision(BaseModel):
     changed_by = TextField(null=True)
     tags = TextField(default="")
     blocked = BooleanField(default=False)
+    # The previous revision's tags and blocked flag (derived, like from_state), so that a report can
+    # read only the revisions where state, tags or the blocked flag changed.
+    from_tags = TextField(null=True)
+    from_blocked = BooleanField(null=True)
 
     class Meta:
         # The unique index leads with work_item_id, so it also serves the FK look-ups.

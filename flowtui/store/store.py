@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,7 +31,7 @@ class Store(ReadMixin, WriteMixin):
         try:
             with self.db.atomic():
                 yield
-        except PeeweeException as exc:
+        except (PeeweeException, sqlite3.Error) as exc:  # raw cursors raise sqlite3 errors unwrapped
             raise StoreError(f"Writing to the store {self.path} failed ({exc}); nothing from this step was kept.") from None
         except OSError as exc:
             raise StoreError(f"Writing to the store {self.path} failed ({exc.strerror}).") from None

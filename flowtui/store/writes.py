@@ -52,9 +52,11 @@ _SQL_WORK_ITEM = _upsert_sql("work_item", _WORK_ITEM_COLS, ("id",), where="exclu
 _SQL_REVISION = _upsert_sql("revision", _REVISION_COLS, ("work_item_id", "rev"))
 _SQL_PR = _upsert_sql("pull_request", _PR_COLS, ("uid",))
 _SQL_REVIEWER = _upsert_sql("reviewer", _REVIEWER_COLS, ("pr_uid", "user_id"))
-_SQL_FROM_STATE = (
-    "UPDATE revision SET from_state = (SELECT p.state FROM revision p WHERE p.work_item_id = revision.work_item_id "
-    "AND p.rev < revision.rev ORDER BY p.rev DESC LIMIT 1) WHERE work_item_id = ? AND rev >= ?"
+_SQL_FROM_PREVIOUS = (
+    "UPDATE revision SET from_state = p.ps, from_tags = p.pt, from_blocked = p.pb FROM ("
+    " SELECT rev, LAG(state) OVER w AS ps, LAG(tags) OVER w AS pt, LAG(blocked) OVER w AS pb"
+    " FROM revision WHERE work_item_id = ?1 WINDOW w AS (ORDER BY rev)) AS p"
+    " WHERE revision.work_item_id = ?1 AND revision.rev = p.rev AND revision.rev >= ?2"
 )
 
 
@@ -97,7 +99,8 @@ class WriteMixin:
         ])
 
     def upsert_revisions(self, revs: list[Revision]) -> int:
-        """Upsert revisions (unique per item and rev) and recompute `from_state` for the items touched.
+        """Upsert revisions (unique per item and rev) and recompute `from_state` (and the previous
+        revision's tags and blocked flag) for the items touched.
 
         The work items must exist already (upsert their snapshots first, in the same transaction).
         `Revision.from_state` given by the caller is ignored: it is derived from the stored revisions,
@@ -113,7 +116,7 @@ class WriteMixin:
         for r in revs:
             if r.rev < first_rev.get(r.work_item_id, 1 << 62):
                 first_rev[r.work_item_id] = r.rev
-        self._many(_SQL_FROM_STATE, sorted(first_rev.items()))
+        self._many(_SQL_FROM_PREVIOUS, sorted(first_rev.items()))
         return len(revs)
 
     def upsert_pull_requests(self, prs: list[PullRequest]) -> None:
