@@ -9,13 +9,14 @@ config key: it lives in the OS keyring (see `flowtui.secrets`).
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flowtui import paths
@@ -93,9 +94,14 @@ def check_org_url(v: Any) -> str:
     text = v.strip().rstrip("/")
     if text == "":
         return ""
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+    if "?" in text or "#" in text:  # even an empty query or fragment
         raise ValueError
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError
+    if parts.username is not None or parts.password is not None:  # credentials never go into the config
+        raise ValueError
+    _ = parts.port  # raises ValueError for a non-numeric or out-of-range port
     if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
         raise ValueError
     host = parts.hostname.lower()
@@ -190,6 +196,8 @@ KEYS: tuple[Key, ...] = (
     Key("ui", "keymap", {}, "Binding id -> keys, applied with App.set_keymap.", _keymap, "a table of binding id = \"keys\""),
 )
 KEYS_BY_NAME = {k.dotted: k for k in KEYS}
+_SECTIONS = ("ado", "sync", "flow", "forecast", "ui")
+_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 #: Environment variables and the keys they set (FLOWTUI_PAT is a secret, not config).
 ENV_KEYS = {"FLOWTUI_ORG_URL": "ado.org_url", "FLOWTUI_PROJECTS": "ado.projects"}
@@ -233,9 +241,21 @@ def organization_name(org_url: str) -> str:
     parts = urlsplit(org_url)
     segments = [s for s in parts.path.split("/") if s]
     host = (parts.hostname or "").lower()
-    if host.endswith(".visualstudio.com") and not segments:
+    if host.endswith(".visualstudio.com"):  # ORG.visualstudio.com[/DefaultCollection]: the org is ORG
         return host.split(".")[0]
     return segments[-1] if segments else host
+
+
+def _shown(value: Any) -> Any:
+    """The value as an error message may show it: credentials in a URL are masked (they may be a PAT)."""
+    if isinstance(value, str) and "@" in value:
+        try:
+            parts = urlsplit(value.strip())
+        except ValueError:
+            return value
+        if parts.username is not None or parts.password is not None:
+            return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
+    return value
 
 
 def _validate(key: Key, value: Any, where: str) -> Any:
@@ -243,7 +263,7 @@ def _validate(key: Key, value: Any, where: str) -> Any:
         return key.check(value)
     except (ValueError, TypeError):
         raise ConfigError(
-            f"{where}: {key.dotted} = {value!r} is not valid; allowed: {key.allowed}."
+            f"{where}: {key.dotted} = {_shown(value)!r} is not valid; allowed: {key.allowed}."
         ) from None
 
 
@@ -269,8 +289,12 @@ def _flatten(doc: dict[str, Any], path: Path) -> dict[str, Any]:
         for name, value in body.items():
             dotted = f"{section}.{name}"
             if dotted not in KEYS_BY_NAME:
-                allowed = ", ".join(k.name for k in KEYS if k.section == section) or "none (unknown section)"
-                raise ConfigError(f"{path}: unknown key {dotted}; keys in [{section}]: {allowed}.")
+                allowed = ", ".join(k.name for k in KEYS if k.section == section)
+                if not allowed:
+                    raise ConfigError(
+                        f"{path}: unknown section [{section}] (key {dotted}); sections: {', '.join(_SECTIONS)}."
+                    )
+                raise ConfigError(f"{path}: unknown key {dotted} = {value!r}; keys in [{section}]: {allowed}.")
             flat[dotted] = value
     return flat
 
@@ -324,7 +348,10 @@ def _toml_value(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return '"' + "".join(_TOML_ESCAPES.get(c) or (f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c)
+                             for c in value) + '"'
+    if isinstance(value, (datetime.date, datetime.time)):  # TOML's own date/time types, kept as written
+        return value.isoformat()
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
     if isinstance(value, dict):
@@ -368,7 +395,7 @@ def set_config_value(path: Path, dotted: str, text: str) -> Any:
     _flatten(doc, path)  # refuse to rewrite a file that is already invalid
     doc.setdefault(key.section, {})[key.name] = value
     lines: list[str] = []
-    for section in ("ado", "sync", "flow", "forecast", "ui"):
+    for section in _SECTIONS:
         body = doc.get(section)
         if not body:
             continue
@@ -376,8 +403,13 @@ def set_config_value(path: Path, dotted: str, text: str) -> Any:
             lines.append("")
         lines.append(f"[{section}]")
         lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in body.items())
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        if tmp.is_file():
+            tmp.unlink()
+        raise ConfigError(f"{path}: cannot be written ({exc.strerror}); {dotted} was not changed.") from None
     return value

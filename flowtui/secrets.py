@@ -58,8 +58,16 @@ def set_pat(org_url: str, pat: str) -> None:
     kr = _keyring()
     try:
         kr.set_password(SERVICE, org_url, pat)
+        # A backend may accept the write and keep nothing (keyring's `null` backend, the usual CI
+        # setting): read it back, so "stored" is never claimed for a PAT that is not there.
+        stored = kr.get_password(SERVICE, org_url)
     except kr.errors.KeyringError as exc:
         raise SecretStoreError(_no_backend_message(org_url, exc)) from None
+    if stored != pat:
+        raise SecretStoreError(
+            f"The OS keyring ({backend_name()}) did not keep the PAT for {org_url}; "
+            f"set the {ENV_VAR} environment variable instead (flowtui never writes the PAT to a file)."
+        )
 
 
 def clear_pat(org_url: str) -> bool:

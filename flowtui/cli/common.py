@@ -12,15 +12,22 @@ from flowtui.errors import UsageError
 from flowtui.store import Store, open_store
 
 
-def add_common_options(parser: argparse.ArgumentParser) -> None:
-    """--org-url, --project, --db, --config, --demo, --verbose."""
+def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """--org-url, --project, --db, --config, --demo, --verbose.
+
+    They are accepted before and after the command (`flowtui --demo sync` = `flowtui sync --demo`).
+    Only the top-level parser has defaults: a subcommand's parser sets an option only when it is given
+    (argparse.SUPPRESS), because argparse copies a subparser's defaults over the values already
+    parsed before the command name.
+    """
+    kw: dict[str, object] = {} if top_level else {"default": argparse.SUPPRESS}
     group = parser.add_argument_group("organization and files")
-    group.add_argument("--org-url", metavar="URL", help="collection URL, e.g. https://dev.azure.com/ORG")
-    group.add_argument("--project", action="append", metavar="NAME", help="project name (repeatable)")
-    group.add_argument("--db", metavar="PATH", help="SQLite store path (default: the user data directory)")
-    group.add_argument("--config", metavar="PATH", help="config file path (default: the user config directory)")
-    group.add_argument("--demo", action="store_true", help="use the built-in demo organization and its store")
-    group.add_argument("--verbose", action="store_true", help="print details after an error message")
+    group.add_argument("--org-url", metavar="URL", help="collection URL, e.g. https://dev.azure.com/ORG", **kw)
+    group.add_argument("--project", action="append", metavar="NAME", help="project name (repeatable)", **kw)
+    group.add_argument("--db", metavar="PATH", help="SQLite store path (default: the user data directory)", **kw)
+    group.add_argument("--config", metavar="PATH", help="config file path (default: the user config directory)", **kw)
+    group.add_argument("--demo", action="store_true", help="use the built-in demo organization and its store", **kw)
+    group.add_argument("--verbose", action="store_true", help="print details after an error message", **kw)
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:

@@ -15,6 +15,7 @@ from flowtui.errors import FlowtuiError
 COMMAND_MODULES = (
     "flowtui.cli.auth_cmd",
     "flowtui.cli.config_cmd",
+    "flowtui.cli.export_cmd",
 )
 
 
@@ -27,7 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"flowtui {__version__}")
     from flowtui.cli.common import add_common_options
 
-    add_common_options(parser)
+    add_common_options(parser, top_level=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)

@@ -7,7 +7,13 @@ for reports: it streams revisions as tuples ordered by the (work_item_id, rev) u
 
 from __future__ import annotations
 
+import functools
+import sqlite3
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from peewee import PeeweeException
 
 from flowtui.domain import (
     Identity,
@@ -23,6 +29,7 @@ from flowtui.domain import (
     WorkItem,
     WorkItemHistory,
 )
+from flowtui.errors import StoreError
 from flowtui.store.cursor import Cursor
 from flowtui.store.models import from_micros, to_micros
 
@@ -97,12 +104,34 @@ def _work_item(row: tuple) -> WorkItem:
     )
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _read_errors(method: _F) -> _F:
+    """SQLite errors while reading (a damaged page the open-time checks did not visit, a locked or
+    vanished file) become a StoreError naming the file, so the CLI and the TUI report them in one sentence."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (PeeweeException, sqlite3.DatabaseError) as exc:
+            raise StoreError(
+                f"Reading the store {self.path} failed ({exc}); if it is damaged, move it away and run "
+                "`flowtui sync` to rebuild it."
+            ) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
 class ReadMixin:
     """Typed queries; `self.db` is the peewee SqliteDatabase."""
 
+    @_read_errors
     def _rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
         return self.db.execute_sql(sql, tuple(params)).fetchall()
 
+    @_read_errors
     def work_item_histories(self, f: ItemFilter | None = None, *, changes_only: bool = False) -> list[WorkItemHistory]:
         """Every matching work item with its revisions in rev order (deleted items excluded).
 

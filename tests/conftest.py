@@ -1,0 +1,106 @@
+"""Root fixtures: every test runs in its own XDG directories with a clean environment.
+
+- `xdg` (autouse): XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_CACHE_HOME point into the test's tmp_path,
+  so platformdirs (and therefore flowtui's config file and default store) never touch the real
+  home directory; FLOWTUI_*, TEXTUAL_* and NO_COLOR are removed (they change config layering and
+  snapshot bytes).
+- The real OS keyring is not used: before any test runs, keyring is told to resolve to its `fail`
+  backend (PYTHON_KEYRING_BACKEND; keyring reads it once, at its first use), so a test that forgets a
+  keyring fixture cannot read, overwrite or delete a developer's stored PAT. Tests that depend on a
+  backend install one explicitly (the fixtures below) rather than relying on that default.
+- `memory_keyring`: an in-memory keyring backend installed with keyring.set_keyring for one test.
+- `no_keyring`: keyring's `fail` backend (what a headless box gets), installed for one test.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+# Read by keyring when it first resolves its backend, which is lazy (after this module is imported).
+os.environ["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
+
+
+@dataclass(frozen=True)
+class XdgDirs:
+    """The per-test base directories; flowtui's own directories are `<base>/flowtui`."""
+
+    root: Path
+    config: Path
+    data: Path
+    cache: Path
+
+
+@pytest.fixture(autouse=True)
+def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> XdgDirs:
+    for name in list(os.environ):
+        if name.startswith(("FLOWTUI_", "TEXTUAL_")) or name == "NO_COLOR":
+            monkeypatch.delenv(name)
+    root = tmp_path / "xdg"
+    dirs = XdgDirs(root, root / "config", root / "data", root / "cache")
+    for var, path in (("XDG_CONFIG_HOME", dirs.config), ("XDG_DATA_HOME", dirs.data), ("XDG_CACHE_HOME", dirs.cache)):
+        path.mkdir(parents=True)
+        monkeypatch.setenv(var, str(path))
+    return dirs
+
+
+@functools.cache
+def _memory_keyring_class() -> type:
+    """Built on first use only: importing keyring costs a few hundred ms."""
+    from keyring.backend import KeyringBackend
+    from keyring.errors import PasswordDeleteError
+
+    class MemoryKeyring(KeyringBackend):
+        """Passwords in a dict keyed by (service, username); nothing leaves the process."""
+
+        priority = 1  # type: ignore[assignment]
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.passwords: dict[tuple[str, str], str] = {}
+
+        def get_password(self, service: str, username: str) -> str | None:
+            return self.passwords.get((service, username))
+
+        def set_password(self, service: str, username: str, password: str) -> None:
+            self.passwords[(service, username)] = password
+
+        def delete_password(self, service: str, username: str) -> None:
+            if self.passwords.pop((service, username), None) is None:
+                raise PasswordDeleteError("not found")
+
+    return MemoryKeyring
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[object]:
+    """Install an in-memory keyring backend; its `.passwords` dict is what was stored."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = _memory_keyring_class()()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+@pytest.fixture
+def no_keyring() -> Iterator[object]:
+    """Install keyring's `fail` backend: every call raises NoKeyringError, as on a headless box."""
+    import keyring
+    from keyring.backends import fail
+
+    previous = keyring.get_keyring()
+    backend = fail.Keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
