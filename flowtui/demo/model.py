@@ -28,10 +28,27 @@ class WitTime(int):
     __slots__ = ()
 
 
-@lru_cache(maxsize=262_144)
+@lru_cache(maxsize=4096)
+def _day_prefix(day: int) -> str:
+    return format_wit_datetime(ms_to_dt(day * 86_400_000))[:11]  # "YYYY-MM-DDT"
+
+
 def wit_date(ms: int) -> str:
-    """Epoch milliseconds -> WIT date string (≤3 fractional digits, 0/3/7 grid, trailing zeros cut)."""
-    return format_wit_datetime(ms_to_dt(ms))
+    """Epoch milliseconds -> WIT date string (≤3 fractional digits, 0/3/7 grid, trailing zeros cut).
+
+    A fast path equal to `flowtui.timeutil.format_wit_datetime(ms_to_dt(ms))` for every input (the
+    test suite checks this); the day prefix comes from format_wit_datetime itself.
+    """
+    day, rest = divmod(ms, 86_400_000)
+    secs, milli = divmod(rest, 1000)
+    last = milli % 10
+    milli = milli - last + (0 if last < 3 else 3 if last < 7 else 7)
+    hours, secs = divmod(secs, 3600)
+    minutes, secs = divmod(secs, 60)
+    text = f"{_day_prefix(day)}{hours:02d}:{minutes:02d}:{secs:02d}"
+    if milli:
+        text += f".{milli:03d}".rstrip("0")
+    return text + "Z"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,12 +125,12 @@ class SimRevision:
 
     __slots__ = ("item", "rev", "watermark", "t", "changed_by", "state", "reason", "title",
                  "assigned_to", "tags", "area_path", "iteration_path", "priority", "effort",
-                 "blocked", "derived")
+                 "blocked", "derived", "comment_count")
 
     def __init__(self, item: SimWorkItem, rev: int, t: int, changed_by: SimIdentity, state: str,
                  reason: str, title: str, assigned_to: SimIdentity | None, tags: str,
                  area_path: str, iteration_path: str, priority: int, effort: float | None,
-                 blocked: bool | None, derived: tuple) -> None:
+                 blocked: bool | None, derived: tuple, comment_count: int = 0) -> None:
         self.item = item
         self.rev = rev
         self.watermark = 0
@@ -130,6 +147,7 @@ class SimRevision:
         self.effort = effort
         self.blocked = blocked
         self.derived = derived
+        self.comment_count = comment_count
 
     @property
     def changed_at(self) -> datetime:
@@ -173,6 +191,7 @@ class SimRevision:
         f["System.Watermark"] = self.watermark
         f["System.RevisedDate"] = WitTime(revised) if revised is not None else REVISED_SENTINEL
         f["System.IsDeleted"] = item.is_deleted
+        f["System.CommentCount"] = self.comment_count
         f["Microsoft.VSTS.Common.Priority"] = self.priority
         if self.effort is not None and item.type.effort_field:
             f[item.type.effort_field] = self.effort
@@ -322,6 +341,7 @@ class SimThread:
     properties: dict[str, Any] = field(default_factory=dict)
     file_path: str | None = None
     is_deleted: bool = False
+    identities: dict[str, SimIdentity] | None = None  # the thread's `identities` map (VoteUpdate)
 
 
 @dataclass(slots=True)
@@ -374,7 +394,7 @@ class SimPullRequest:
         times = []
         for t in self.threads:
             if t.kind == "VoteUpdate":
-                vote = t.properties["CodeReviewVoteResult"]["$value"]
+                vote = int(t.properties["CodeReviewVoteResult"]["$value"])
                 if vote != 0 and (not approvals_only or vote >= 5):
                     times.append(t.published)
         return min(times, default=None)

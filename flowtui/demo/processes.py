@@ -45,13 +45,19 @@ class SimWorkItemType:
     effort_field: str | None = None
     weight: float = 1.0
     reasons: dict[str, str] = field(default_factory=dict)
+    _categories: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    _proposed: tuple[str, ...] = field(default=(), compare=False, repr=False)
+    _doing: tuple[str, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        cats = {s.name: s.category for s in self.states}
+        object.__setattr__(self, "_categories", cats)
+        object.__setattr__(self, "_proposed", tuple(s for s in self.flow if cats.get(s) == PROPOSED))
+        object.__setattr__(self, "_doing", tuple(s for s in self.flow if cats.get(s) in (IN_PROGRESS, RESOLVED)))
 
     def category_of(self, state: str) -> str | None:
         """The category of `state`, or None when the type has no such state."""
-        for candidate in self.states:
-            if candidate.name == state:
-                return candidate.category
-        return None
+        return self._categories.get(state)
 
     @property
     def done_state(self) -> str:
@@ -61,12 +67,12 @@ class SimWorkItemType:
     @property
     def proposed_states(self) -> tuple[str, ...]:
         """Flow states in the Proposed category, in order."""
-        return tuple(s for s in self.flow if self.category_of(s) == PROPOSED)
+        return self._proposed
 
     @property
     def doing_states(self) -> tuple[str, ...]:
         """Flow states in the InProgress or Resolved categories, in order."""
-        return tuple(s for s in self.flow if self.category_of(s) in (IN_PROGRESS, RESOLVED))
+        return self._doing
 
 
 @dataclass(frozen=True, slots=True)
