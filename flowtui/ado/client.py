@@ -7,7 +7,10 @@ requests in flight, and request/throttle counters. Retries follow SPEC §5 with 
 500/502/503 (not TF24668)/504, timeouts and connection errors, exponential backoff with jitter,
 `Retry-After` honoured (seconds or HTTP date, also on 200), a cap on each backoff and on the total
 waited; 4xx are never retried. An "api-version out of range" answer is retried once at the named
-version, which the client then keeps (`client.api_version`).
+version, which the client then keeps (`client.api_version`). A 2xx body that is not JSON is asked for
+once more, then raised as PayloadError. A Retry-After is always honoured in full: when it is longer
+than what is left of the total wait budget, the client gives up at once (ThrottledError) rather
+than retrying early.
 """
 
 from __future__ import annotations
@@ -34,13 +37,23 @@ from flowtui.ado.errors import (
     map_error,
 )
 from flowtui.ado.throttle import Throttle, parse_retry_after
-from flowtui.errors import ApiVersionError, ConfigError, FlowtuiError, PayloadError, ThrottledError, TransientError
+from flowtui.errors import (
+    AdoError,
+    ApiVersionError,
+    ConfigError,
+    FlowtuiError,
+    PayloadError,
+    ThrottledError,
+    TransientError,
+)
 
 log = logging.getLogger("flowtui.ado")
 
 _LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _DNS_HINTS = ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution", "no address associated")
 _TLS_HINTS = ("certificate", "ssl", "tls")
+#: A body that is not JSON is asked for this many times in all (it is usually cut short in transit).
+PAYLOAD_ATTEMPTS = 2
 
 
 @dataclass(frozen=True)
@@ -99,12 +112,16 @@ class AdoClient:
         self._pat = pat or ""
         self._api_version = api_version
         self._version_lock = threading.Lock()
+        self._preview_resources: set[tuple[int, str]] = set()
         self.timeout_s = timeout_s
         self.max_concurrency = max(1, int(max_concurrency))
         self.max_attempts = max(1, max_attempts)
         self.max_backoff_s = max_backoff_s
         self.max_total_wait_s = max_total_wait_s
         self._rng = rng or random.Random()
+        self._closing = threading.Event()
+        if sleep is time.sleep:
+            sleep = self._interruptible_sleep  # close() wakes every worker that is waiting
         self.throttle = Throttle(sleep=sleep, clock=clock, on_wait=on_wait)
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
         self._count_lock = threading.Lock()
@@ -147,8 +164,12 @@ class AdoClient:
         self.throttle.on_wait = callback
 
     def close(self) -> None:
-        """Close the connection pool."""
+        """Close the connection pool and cut short any throttle or retry wait in progress."""
+        self._closing.set()
         self._http.close()
+
+    def _interruptible_sleep(self, seconds: float) -> None:
+        self._closing.wait(seconds)
 
     def __enter__(self) -> AdoClient:
         return self
@@ -187,7 +208,10 @@ class AdoClient:
         """Send one logical request with retries; raises flowtui.errors types on failure."""
         url = self.url(path, project)
         version_retried = False
+        resource = _resource_key(path)
         preview: str | None = None
+        if resource in self._preview_resources:
+            preview = self._api_version.split("-")[0] + "-preview.1"
         try:
             while True:
                 version = preview or self._api_version
@@ -206,6 +230,7 @@ class AdoClient:
                     if preview is not None:
                         raise
                     preview = self._api_version.split("-")[0] + "-preview.1"
+                    self._preview_resources.add(resource)  # remembered: no second 400 for this route
         except FlowtuiError as exc:
             raise self._scrubbed(exc) from None
 
@@ -221,6 +246,8 @@ class AdoClient:
         try:
             return retrying(self._attempt, method, url, query, body, project)
         except Retryable as exc:
+            if exc.kind == "payload":
+                raise PayloadError(exc.message) from None
             if exc.kind == "throttled":
                 raise ThrottledError(
                     f"Azure DevOps kept throttling requests to {_short(url)}; gave up after the retry budget "
@@ -233,6 +260,8 @@ class AdoClient:
 
     def _attempt(self, method: str, url: str, query: dict[str, Any], body: Any, project: str | None) -> AdoResponse:
         self.throttle.gate()
+        if self._closing.is_set():
+            raise AdoError(f"The connection to {self.org_url} was closed (the sync stopped).")
         with self._slots:
             with self._count_lock:
                 self.requests += 1
@@ -252,6 +281,12 @@ class AdoClient:
                 raise Retryable("transient", f"connection to {_short(url)} failed ({type(exc).__name__})") from None
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise ConfigError(f"Cannot request {_short(url)}: {exc}; check the organization URL.") from None
+            except httpx.ProxyError as exc:
+                raise ConnectionFailure(
+                    f"The HTTP proxy refused the connection to {self.org_url} ({exc}); check HTTPS_PROXY / NO_PROXY."
+                ) from None
+            except httpx.RequestError as exc:  # anything else in transit (decoding, protocol): retry
+                raise Retryable("transient", f"request to {_short(url)} failed ({type(exc).__name__})") from None
         log.debug("%s %s -> %s", method, _short(url), response.status_code)
         self.throttle.observe(response.headers)
         status = response.status_code
@@ -276,9 +311,11 @@ class AdoClient:
         try:
             return json.loads(stripped)
         except ValueError:
-            raise PayloadError(
+            # Often a body cut short in transit: tried once more, then reported as a PayloadError.
+            raise Retryable(
+                "payload",
                 f"{_short(str(response.request.url))} returned a body that is not JSON "
-                f"(Content-Type {content_type or 'missing'})."
+                f"(Content-Type {content_type or 'missing'}).",
             ) from None
 
     def _connect_failure(self, url: str, exc: httpx.ConnectError) -> Exception:
@@ -302,10 +339,14 @@ class AdoClient:
                 return max(exc.retry_after, self.throttle.remaining_pause())
             return max(min(30.0, self.max_backoff_s), self.throttle.remaining_pause())
         backoff = min(self.max_backoff_s, 2.0 ** (state.attempt_number - 1))
-        return backoff + self._rng.uniform(0, min(1.0, backoff / 2))
+        # a 5xx may carry Retry-After too: never come back before it says
+        return max(backoff + self._rng.uniform(0, min(1.0, backoff / 2)), self.throttle.remaining_pause())
 
     def _stop(self, state: RetryCallState) -> bool:
         if state.attempt_number >= self.max_attempts:
+            return True
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, Retryable) and exc.kind == "payload" and state.attempt_number >= PAYLOAD_ATTEMPTS:
             return True
         return state.idle_for + state.upcoming_sleep > self.max_total_wait_s
 
@@ -329,6 +370,12 @@ class AdoClient:
                 exc.detail = exc.detail.replace(secret, "***")
         exc.args = (exc.message,)
         return exc
+
+
+def _resource_key(path: str) -> tuple[int, str]:
+    """A route's shape without its ids/names: (segment count, last segment), e.g. (5, "states")."""
+    segments = [s for s in path.split("?")[0].split("/") if s]
+    return len(segments), (segments[-1].lower() if segments else "")
 
 
 def _basic(pat: str) -> str:

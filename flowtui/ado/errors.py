@@ -41,7 +41,7 @@ class Retryable(Exception):
 
     def __init__(self, kind: str, message: str, *, status: int | None = None, retry_after: float | None = None) -> None:
         super().__init__(message)
-        self.kind = kind  # "throttled" | "transient"
+        self.kind = kind  # "throttled" | "transient" | "payload"
         self.message = message
         self.status = status
         self.retry_after = retry_after
@@ -137,6 +137,8 @@ def map_error(
         return AdoError(f"The organization at {org_url} is stopped or deactivated (TF24668); ask its administrator.")
     if status in (500, 502, 503, 504):
         return Retryable("transient", f"{url} answered HTTP {status}{': ' + message if message else ''}", status=status)
+    if status in (405, 501):
+        return RouteNotFoundError(f"{url} is not supported by this server (HTTP {status}).")
     if status == 400 or status == 404:
         supported = supported_version(message, api_version) if ("range" in message.lower() or "VersionOutOfRange" in type_key) else None
         if supported:

@@ -97,8 +97,8 @@ def read_revisions_batch(response: AdoResponse) -> RevisionsBatch:
     if isinstance(last, str):
         last = last.strip().lower() == "true"
     if last is None:
-        # Without the flag a batch is the last one when no further link or token was offered.
-        last = not data.get("nextLink") and not data.get("continuationToken")
+        # Without the flag, an empty batch or one offering no further link or token is the last.
+        last = not values or (not data.get("nextLink") and not data.get("continuationToken"))
     return RevisionsBatch(values, token, bool(last))
 
 

@@ -3,7 +3,9 @@
 ADO announces throttling with `Retry-After` (seconds or an HTTP date, on a 429 *or* on a 200 in
 "delayed" mode) and warns in advance with `X-RateLimit-Remaining` / `X-RateLimit-Limit`
 (reference §8). The throttle turns those headers into a shared "do not send before" instant and,
-while the remaining budget is below 10 % of the limit, a minimum spacing between requests.
+while the remaining budget is below 10 % of the limit, a minimum spacing between requests (0.25 s by
+default, i.e. at most 4 requests a second across all workers) until a response says otherwise.
+`throttled_seconds` is wall time: a pause several workers sit through together counts once.
 Every worker calls `gate()` before it sends. Clock and sleep are injected so tests never wait.
 """
 
@@ -51,7 +53,7 @@ class Throttle:
         *,
         sleep: Callable[[float], None],
         clock: Callable[[], float],
-        slow_interval_s: float = 1.0,
+        slow_interval_s: float = 0.25,
         on_wait: Callable[[float, str], None] | None = None,
     ) -> None:
         self._sleep = sleep
@@ -60,8 +62,10 @@ class Throttle:
         self._pause_until = 0.0
         self._low_budget = False
         self._next_slot = 0.0
+        self._horizon = 0.0  # the latest instant any counted wait (pause or spacing) runs to
         self.slow_interval_s = slow_interval_s
         self.on_wait = on_wait
+        #: wall-clock seconds during which requests were held back by the server's throttling
         self.throttled_seconds = 0.0
         self.throttle_events = 0
 
@@ -70,7 +74,13 @@ class Throttle:
         if seconds <= 0:
             return
         with self._lock:
-            self._pause_until = max(self._pause_until, self._clock() + seconds)
+            now = self._clock()
+            until = now + seconds
+            if until > self._pause_until:
+                self._pause_until = until
+            # Count wall time once, however many workers wait through the same pause or spacing.
+            self.throttled_seconds += max(0.0, until - max(self._horizon, now))
+            self._horizon = max(self._horizon, until)
             self.throttle_events += 1
 
     def remaining_pause(self) -> float:
@@ -100,24 +110,25 @@ class Throttle:
         """Block until this worker may send; returns the seconds waited (also counted as throttled)."""
         with self._lock:
             now = self._clock()
-            wait = max(0.0, self._pause_until - now)
+            paused = max(0.0, self._pause_until - now)
+            wait = paused
             if self._low_budget:
-                slot = max(self._next_slot, now + wait)
-                wait = max(wait, slot - now)
+                slot = max(self._next_slot, now + paused)
+                wait = max(paused, slot - now)
                 self._next_slot = slot + self.slow_interval_s
+                # Spacing: count only the wall time this wait adds beyond what workers already wait for.
+                self.throttled_seconds += max(0.0, now + wait - max(self._horizon, now))
+                self._horizon = max(self._horizon, now + wait)
         if wait > 0:
             self.wait(wait, "throttled")
         return wait
 
     def wait(self, seconds: float, reason: str) -> None:
-        """Sleep `seconds`, reporting it first; throttling waits are added to `throttled_seconds`."""
+        """Report then sleep `seconds` (the throttled time is counted by `pause` and `gate`)."""
         if seconds <= 0:
             return
         if self.on_wait is not None:
             self.on_wait(seconds, reason)
-        if reason == "throttled":
-            with self._lock:
-                self.throttled_seconds += seconds
         self._sleep(seconds)
 
 

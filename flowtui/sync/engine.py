@@ -1,0 +1,276 @@
+"""`run_sync`: one sync run over the configured projects, recorded in the store.
+
+Per project: (1) work item types and their states → categories (first sync / --full, and for any
+type whose state is new), (2) the reporting revisions stream, (3) completed PRs over the missing
+window; then, once for all projects, (4) threads of recent PRs. A project that fails marks the run
+failed and the next project still runs; committed pages are never rolled back. A rejected PAT, an
+unreachable host (DNS/TLS) or a store failure stops the whole run. The run record is opened first and always closed with
+`failed` or `cancelled` unless every project succeeded, so a crash never leaves "success" behind.
+
+Cursors (the revisions continuation token, the PR watermark) only move forward; `full=True` ignores
+them, re-reads everything from the history start (and every recent PR's threads) and then stores
+the new cursors as they come, even when that moves a watermark back. `since` is the history start
+of a first sync (default `sync.since`, else 365 days back) and, for pull requests, an explicit
+window start that never moves the stored watermark backwards.
+
+When `ado.projects` is empty, every project of the collection is synced.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Callable
+
+from flowtui.ado import endpoints
+from flowtui.ado.client import AdoClient, validate_org_url
+from flowtui.ado.errors import ConnectionFailure, RouteNotFoundError
+from flowtui.config import Settings, organization_name
+from flowtui.domain import Organization, Project
+from flowtui.errors import AdoError, AuthError, ConfigError, FlowtuiError, NotFoundError, StoreError, SyncCancelled
+from flowtui.store import Store
+from flowtui.sync.context import SyncContext
+from flowtui.sync.progress import (
+    STAGE_FINISHED,
+    STAGE_PROJECT_DONE,
+    STAGE_PROJECT_FAILED,
+    STAGE_START,
+    ProjectCounts,
+    SyncProgress,
+    SyncSummary,
+)
+from flowtui.sync.pull_requests import sync_pull_requests
+from flowtui.sync.threads import sync_threads
+from flowtui.sync.work_items import sync_work_items
+from flowtui.timeutil import to_utc, utc_now
+
+log = logging.getLogger("flowtui.sync")
+
+ONLY_CHOICES = ("work-items", "prs")
+_FATAL = (AuthError, ConnectionFailure, StoreError, ConfigError)
+
+
+def run_sync(
+    settings: Settings,
+    store: Store,
+    *,
+    pat: str,
+    transport: Any = None,
+    progress: Callable[[SyncProgress], None] | None = None,
+    cancel: Callable[[], bool] | None = None,
+    full: bool = False,
+    since: date | None = None,
+    only: str | None = None,
+    now: datetime | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> SyncSummary:
+    """Sync the configured projects into `store`; returns the summary (status success|failed|cancelled).
+
+    `transport` is an httpx transport (the simulated ADO in demo mode and tests); None = the network.
+    Raises AuthError / ConnectionFailure / StoreError / ConfigError (after recording the run as
+    failed) when nothing more can be done; KeyboardInterrupt is recorded as cancelled and re-raised.
+    """
+    if only is not None and only not in ONLY_CHOICES:
+        raise ConfigError(f"--only {only!r} is not valid; allowed: work-items, prs.")
+    if not settings.org_url:
+        raise ConfigError("No organization URL is configured; run `flowtui config set ado.org_url https://dev.azure.com/ORG`.")
+    org_url = validate_org_url(settings.org_url)
+    org = organization_name(org_url)
+    run_now = to_utc(now) if now is not None else utc_now()
+    started = clock()
+    client = AdoClient(
+        org_url,
+        pat,
+        api_version=settings["ado.api_version"],
+        timeout_s=settings["ado.timeout_s"],
+        verify_tls=settings["ado.verify_tls"],
+        ca_bundle=settings["ado.ca_bundle"],
+        transport=transport,
+        max_concurrency=settings["ado.max_concurrency"],
+        sleep=sleep,
+        clock=clock,
+    )
+    try:
+        run_id = store.start_run(org)
+    except BaseException:
+        client.close()
+        raise
+    summary = SyncSummary(run_id=run_id, status="running")
+    ctx = SyncContext(settings, store, client, org, org_url, run_now, summary, full=full, progress_cb=progress, cancel_cb=cancel)
+    client.on_wait = ctx.on_wait
+    since_dt = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
+    try:
+        ctx.emit(STAGE_START, message=f"syncing {org_url}")
+        for project in _project_names(ctx):
+            _sync_project(ctx, project, since_dt=since_dt, only=only)
+        if only in (None, "prs") and settings["sync.pull_requests"]:
+            _sync_threads(ctx)
+        summary.status = "failed" if summary.first_error else "success"
+    except SyncCancelled:
+        summary.status = "cancelled"
+    except KeyboardInterrupt:
+        _finish(ctx, "cancelled", started, clock)
+        raise
+    except FlowtuiError as exc:
+        summary.first_error = summary.first_error or exc.message
+        summary.error_project = summary.error_project or (ctx.project or None)
+        _finish(ctx, "failed", started, clock)
+        raise
+    except Exception as exc:
+        summary.first_error = summary.first_error or f"internal error: {type(exc).__name__}: {exc}"
+        _finish(ctx, "failed", started, clock)
+        raise
+    finally:
+        client.close()
+    _finish(ctx, summary.status, started, clock)
+    return summary
+
+
+def _project_names(ctx: SyncContext) -> list[str]:
+    """The configured projects, or every project of the collection when none is configured."""
+    configured = list(ctx.settings.projects)
+    if configured:
+        return configured
+    raw = endpoints.list_projects(ctx.client)
+    projects = [Project(id=str(p.get("id", "")), name=str(p["name"]), organization=ctx.org) for p in raw if p.get("name")]
+    with ctx.store.transaction():
+        ctx.store.upsert_organization(Organization(url=ctx.org_url, name=ctx.org))
+        ctx.store.upsert_projects(projects)
+    return sorted(p.name for p in projects)
+
+
+def _sync_project(ctx: SyncContext, project: str, *, since_dt: datetime | None, only: str | None) -> None:
+    ctx.project = project
+    ctx.counts = ProjectCounts()
+    ctx.item_ids = set()
+    ctx.summary.projects[project] = ctx.counts
+    requests_before = ctx.client.requests
+    settings = ctx.settings
+    default_start = _default_start(settings, ctx.now)
+    try:
+        ctx.check_cancel()
+        stored = _ensure_project(ctx, project)
+        if only in (None, "work-items"):
+            sync_work_items(ctx, project, start=since_dt or default_start)
+        if only in (None, "prs") and settings["sync.pull_requests"]:
+            sync_pull_requests(ctx, project, since=since_dt, default_start=default_start)
+        if not stored:
+            _store_project(ctx, project, "")
+        ctx.counts.status = "success"
+        ctx.emit(STAGE_PROJECT_DONE, message=f"{project}: {ctx.counts.work_items} work items, "
+                 f"{ctx.counts.revisions} revisions, {ctx.counts.pull_requests} pull requests")
+    except SyncCancelled:
+        ctx.counts.status = "cancelled"
+        raise
+    except _FATAL as exc:
+        _record_failure(ctx, project, exc)
+        raise
+    except AdoError as exc:
+        _record_failure(ctx, project, exc)
+    finally:
+        ctx.counts.requests = ctx.client.requests - requests_before
+
+
+def _sync_threads(ctx: SyncContext) -> None:
+    """Threads of recent PRs, once for every project whose sync succeeded (stage 4)."""
+    ok = [name for name, counts in ctx.summary.projects.items() if counts.status == "success"]
+    requests_before = ctx.client.requests
+    try:
+        failures = sync_threads(ctx, ok, days=ctx.settings["sync.pr_threads_days"])
+    finally:
+        ctx.project = ""
+        ctx.summary.thread_requests = ctx.client.requests - requests_before
+    for project, exc in failures.items():
+        ctx.counts = ctx.summary.projects[project]
+        _record_failure(ctx, project, exc)
+
+
+def _record_failure(ctx: SyncContext, project: str, exc: FlowtuiError) -> None:
+    ctx.counts.status = "failed"
+    ctx.counts.error = exc.message
+    if ctx.summary.first_error is None:
+        ctx.summary.first_error = exc.message
+        ctx.summary.error_project = project
+    log.warning("project %s failed: %s", project, exc.message)
+    ctx.emit(STAGE_PROJECT_FAILED, message=f"{project}: {exc.message}")
+
+
+def _ensure_project(ctx: SyncContext, project: str) -> bool:
+    """Look the project up once (first sync or --full): an unknown name fails here, by name.
+
+    The collection's project list is read once per run (one request for up to 100 projects); a
+    server without the list route gets `GET _apis/projects/{name}`. A PAT without the project-read
+    scope (401/403 on these routes) is not an error here: the work item routes then report an
+    unknown project (TF200016) by name themselves. Returns False when the project row is still to
+    be written (with an unknown id) once the project's sync has succeeded.
+    """
+    known = {p.name for p in ctx.store.projects() if p.organization == ctx.org}
+    if project in known and not ctx.full:
+        return True
+    if ctx.project_lookup_denied:
+        return False
+    try:
+        raw = _lookup_project(ctx, project)
+    except AuthError as exc:
+        log.info("projects cannot be looked up (%s); their ids stay unknown", exc.message)
+        ctx.project_lookup_denied = True
+        return False
+    _store_project(ctx, project, str(raw.get("id", "")))
+    return True
+
+
+def _store_project(ctx: SyncContext, project: str, project_id: str) -> None:
+    with ctx.store.transaction():
+        ctx.store.upsert_organization(Organization(url=ctx.org_url, name=ctx.org))
+        ctx.store.upsert_projects([Project(id=project_id, name=project, organization=ctx.org)])
+
+
+def _lookup_project(ctx: SyncContext, project: str) -> dict[str, object]:
+    if ctx.project_index is None:
+        try:
+            ctx.project_index = {str(p["name"]).lower(): p for p in endpoints.list_projects(ctx.client) if p.get("name")}
+        except RouteNotFoundError:
+            ctx.project_index = {}
+    if not ctx.project_index:
+        return endpoints.get_project_checked(ctx.client, project)
+    raw = ctx.project_index.get(project.lower())
+    if raw is None:
+        raise NotFoundError(
+            f"Project {project!r} does not exist in {ctx.org_url}, or the PAT cannot see it; check `ado.projects` "
+            "(names are spelled as in Azure DevOps)."
+        )
+    return raw
+
+
+def _default_start(settings: Settings, now: datetime) -> datetime:
+    text = settings["sync.since"]
+    if text:
+        day = date.fromisoformat(text)
+        return datetime(day.year, day.month, day.day, tzinfo=UTC)
+    return now - timedelta(days=365)
+
+
+def _finish(ctx: SyncContext, status: str, started: float, clock: Callable[[], float]) -> None:
+    summary = ctx.summary
+    summary.status = status
+    summary.requests = ctx.client.requests
+    summary.throttled_seconds = ctx.client.throttled_seconds
+    summary.elapsed_s = max(0.0, clock() - started)
+    summary.api_version = ctx.client.api_version
+    ctx.store.finish_run(
+        summary.run_id,
+        status=status,
+        work_items=summary.work_items,
+        revisions=summary.revisions,
+        pull_requests=summary.pull_requests,
+        requests=summary.requests,
+        throttled_seconds=summary.throttled_seconds,
+        warnings=ctx.warning_count,
+        first_error=summary.first_error,
+        error_project=summary.error_project,
+    )
+    ctx.project = ""
+    ctx.emit(STAGE_FINISHED, message=f"sync {status}: {summary.work_items} work items, {summary.revisions} revisions, "
+             f"{summary.pull_requests} pull requests, {summary.requests} requests")
