@@ -54,6 +54,11 @@ class StateMap:
         self._overrides = policy.overrides
         self._explicit_wait = frozenset(policy.wait_states)
         self._cache: dict[tuple[str, str, str], StateInfo] = {}
+        self._tables: dict[tuple[str, str], dict[str, StateInfo]] = {}
+        #: The blocked tag, case-folded (ADO compares tags case-insensitively).
+        self.blocked_tag = policy.blocked_tag.casefold()
+        #: tags tuple -> "carries the blocked tag" (the same few tag sets repeat across revisions).
+        self.tagged: dict[tuple[str, ...], bool] = {}
         #: Every (project, type, state) looked up that had neither a category nor an override.
         self.unmapped: set[tuple[str, str, str]] = set()
 
@@ -64,8 +69,17 @@ class StateMap:
         if found is None:
             found = self._resolve(key)
             self._cache[key] = found
+            self.table(project, work_item_type)[state] = found
             if not found.mapped:
                 self.unmapped.add(key)
+        return found
+
+    def table(self, project: str, work_item_type: str) -> dict[str, StateInfo]:
+        """The (lazily filled) state -> StateInfo cache of one type in one project."""
+        key = (project, work_item_type)
+        found = self._tables.get(key)
+        if found is None:
+            found = self._tables[key] = {}
         return found
 
     def bucket(self, project: str, work_item_type: str, state: str) -> str:
