@@ -39,6 +39,8 @@ class XdgDirs:
 @pytest.fixture(autouse=True)
 def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> XdgDirs:
     for name in list(os.environ):
+        if name == "TEXTUAL_SNAPSHOT_TEMPDIR":  # pytest-textual-snapshot's own report directory
+            continue
         if name.startswith(("FLOWTUI_", "TEXTUAL_")) or name == "NO_COLOR":
             monkeypatch.delenv(name)
     root = tmp_path / "xdg"

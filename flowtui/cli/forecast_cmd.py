@@ -8,8 +8,8 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from flowtui.cli.common import add_common_options, add_filter_options
-from flowtui.cli.metrics_cmd import add_policy_options, load_analysis
+from flowtui.cli.common import add_common_options, add_filter_options, settings_from_args
+from flowtui.cli.metrics_cmd import add_policy_options, load_analysis, policy_from_args
 from flowtui.errors import UsageError
 from flowtui.metrics import build_forecast, dumps
 
@@ -42,8 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     if getattr(args, "date_from", None) or getattr(args, "date_to", None):
         raise UsageError("forecast samples the last --history-days complete days; --from/--to do not apply.")
-    analysis, _ = load_analysis(args, with_prs=False)
-    policy = analysis.policy
+    settings = settings_from_args(args)
+    policy = policy_from_args(args, settings)
     changes = {k: getattr(args, k, None) for k in ("trials", "seed", "history_days")}
     changes = {k: v for k, v in changes.items() if v is not None}
     if changes:
@@ -56,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
             except (ValueError, TypeError):
                 raise UsageError(f"--{name.replace('_', '-')} {value} is not valid; allowed: {key.allowed}.") from None
         policy = replace(policy, **changes)
-        analysis.policy = policy
+    # The policy (history_days included) is final before the read: it decides which items are settled.
+    analysis = load_analysis(args, with_prs=False, policy=policy).analysis
     doc = build_forecast(None, (), policy, as_of=analysis.as_of, items=args.items, days=args.days, analysis=analysis)
     if args.format == "json":
         sys.stdout.write(dumps(doc))

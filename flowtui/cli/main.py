@@ -13,9 +13,12 @@ from flowtui.errors import FlowtuiError
 
 #: Command modules, each with register(subparsers) and run(args) -> int, in --help order.
 COMMAND_MODULES = (
+    "flowtui.cli.sync_cmd",
+    "flowtui.cli.metrics_cmd",
+    "flowtui.cli.forecast_cmd",
+    "flowtui.cli.export_cmd",
     "flowtui.cli.auth_cmd",
     "flowtui.cli.config_cmd",
-    "flowtui.cli.export_cmd",
 )
 
 

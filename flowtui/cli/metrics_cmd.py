@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import argparse
 import csv
-import gc
 import io
 import sys
-from datetime import timedelta
 from typing import Any
 
 from flowtui.cli.common import (
@@ -24,17 +22,8 @@ from flowtui.cli.common import (
     settings_from_args,
 )
 from flowtui.errors import UsageError
-from flowtui.metrics import (
-    NO_DATA,
-    Analysis,
-    FlowPolicy,
-    analyse,
-    build_report,
-    dumps,
-    explain_item,
-    explain_lines,
-    pr_cutoff,
-)
+from flowtui.metrics import NO_DATA, Analysis, FlowPolicy, dumps, explain_item, explain_lines
+from flowtui.reporting import ReportInputs, load_inputs, report_from
 from flowtui.metrics.calendar import resolve_window
 from flowtui.timeutil import utc_now
 
@@ -68,56 +57,31 @@ def policy_from_args(args: argparse.Namespace, settings: Any) -> FlowPolicy:
     )
 
 
-def load_analysis(args: argparse.Namespace, *, with_prs: bool = True) -> tuple[Analysis, dict[str, Any]]:
-    """Read the store and derive every item; returns the analysis and the other report inputs.
-
-    Only the pull requests the report can show are read: those closed since the earlier of the
-    window start and the first trend week. The cyclic garbage collector is paused while hundreds of
-    thousands of small, acyclic records are built (it would otherwise rescan them over and over).
-    """
+def load_analysis(
+    args: argparse.Namespace, *, with_prs: bool = True, every_item: bool = False, policy: FlowPolicy | None = None,
+) -> ReportInputs:
+    """Validate the flags, then read the report's inputs through `flowtui.reporting.load_inputs`
+    (the same path the export and the TUI use). `policy` replaces the one built from the flags."""
     settings = settings_from_args(args)
-    policy = policy_from_args(args, settings)
+    policy = policy or policy_from_args(args, settings)
     as_of = parse_as_of(getattr(args, "as_of", None)) or utc_now().replace(microsecond=0)
     window_from = parse_day(getattr(args, "date_from", None), "--from")
     window_to = parse_day(getattr(args, "date_to", None), "--to")
     resolve_window(as_of, policy.tz, window_from, window_to)  # UsageError when from > to, before any work
     item_filter = item_filter_from_args(args, settings)
-    paused = gc.isenabled()
-    gc.disable()
+    store = open_store_from_args(args, settings)
     try:
-        store = open_store_from_args(args, settings)
-        try:
-            histories = store.work_item_histories(item_filter, changes_only=True)
-            states = store.state_categories(list(item_filter.projects) or None)
-            prs = []
-            if with_prs:
-                since = pr_cutoff(policy, as_of, window_from, window_to)
-                prs = store.pull_requests(item_filter, closed_after=since - timedelta(microseconds=1))
-            runs = store.sync_runs(20)
-            last_success = store.last_successful_sync()
-        finally:
-            store.close()
-        analysis = analyse(histories, states, policy, as_of)
-        del histories
+        return load_inputs(store, policy, item_filter, as_of=as_of, window_from=window_from,
+                           window_to=window_to, with_prs=with_prs, every_item=every_item)
     finally:
-        if paused:
-            gc.enable()
-    inputs = {"prs": prs, "runs": runs, "last_success": last_success, "window_from": window_from,
-              "window_to": window_to, "filters": item_filter}
-    return analysis, inputs
+        store.close()
 
 
 def run(args: argparse.Namespace) -> int:
-    analysis, inputs = load_analysis(args)
+    inputs = load_analysis(args, every_item=args.explain is not None)
     if args.explain is not None:
-        return _explain(analysis, args.explain, args.format)
-    paused = gc.isenabled()
-    gc.disable()
-    try:
-        report = _report(analysis, inputs)
-    finally:
-        if paused:
-            gc.enable()
+        return _explain(inputs.analysis, args.explain, args.format)
+    report = report_from(inputs)
     if args.format == "json":
         sys.stdout.write(dumps(report))
     elif args.format == "csv":
@@ -125,12 +89,6 @@ def run(args: argparse.Namespace) -> int:
     else:
         print_report(report)
     return 0
-
-
-def _report(analysis: Analysis, inputs: dict[str, Any]) -> dict[str, Any]:
-    return build_report(None, (), inputs["prs"], inputs["runs"], analysis.policy, as_of=analysis.as_of,
-                        window_from=inputs["window_from"], window_to=inputs["window_to"],
-                        filters=inputs["filters"], last_success=inputs["last_success"], analysis=analysis)
 
 
 def _explain(analysis: Analysis, text: str, fmt: str) -> int:

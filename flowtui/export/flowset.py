@@ -20,15 +20,16 @@ the same filters, window and `--as-of`; nothing is re-derived here:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
 from flowtui.config import Settings
 from flowtui.domain import ItemFilter, PullRequest
 from flowtui.export.powerbi import Table
-from flowtui.metrics import Analysis, FlowPolicy, analyse, build_report
+from flowtui.metrics import Analysis, FlowPolicy
 from flowtui.metrics.stats import round3
+from flowtui.reporting import load_inputs, report_from
 from flowtui.store import Store
 
 FLOW_HEADERS: dict[str, tuple[str, ...]] = {
@@ -63,22 +64,19 @@ def flow_data(
     policy: FlowPolicy | None = None,
     prs: list[PullRequest] | None = None,
 ) -> FlowData:
-    """Read the store and derive the analysis and the report exactly as `flowtui metrics` does
-    (same store reads, same engine calls), so the numbers agree for the same inputs.
+    """Read the store and derive the analysis and the report through `flowtui.reporting`, the path
+    `flowtui metrics` uses, so the numbers agree for the same inputs.
 
     `policy` defaults to the settings' `[flow]` policy; the CLI passes the policy flags on top.
     `prs`: `store.pull_requests(item_filter)` when the caller has read them already.
     """
-    f = item_filter or ItemFilter()
     policy = policy or FlowPolicy.from_settings(settings)
-    states = store.state_categories(list(f.projects) or None)
-    analysis = analyse(store.work_item_histories(f, changes_only=True), states, policy, as_of)
-    report = build_report(
-        None, states, store.pull_requests(f) if prs is None else prs, store.sync_runs(20), policy,
-        as_of=as_of, window_from=window_from, window_to=window_to, filters=f,
-        last_success=store.last_successful_sync(), analysis=analysis,
-    )
-    return FlowData(analysis, report)
+    # every_item: work_items.csv lists every item, so none may be left out as settled.
+    inputs = load_inputs(store, policy, item_filter, as_of=as_of, window_from=window_from, window_to=window_to,
+                         with_prs=prs is None, every_item=True)
+    if prs is not None:
+        inputs = replace(inputs, prs=prs)
+    return FlowData(inputs.analysis, report_from(inputs))
 
 
 def flow_tables(data: FlowData) -> list[Table]:

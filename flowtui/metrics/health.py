@@ -26,11 +26,13 @@ def _names(values: Sequence[str], limit: int = 5) -> str:
 
 
 def findings(flows: Sequence[ItemFlow], pull_requests: Sequence[PullRequest], runs: Sequence[SyncRun],
-             as_of: datetime, *, last_success: datetime | None = None) -> list[dict[str, object]]:
+             as_of: datetime, *, last_success: datetime | None = None,
+             has_items: bool | None = None) -> list[dict[str, object]]:
     """[{"code", "count", "message"}] for every problem found.
 
     `runs` are the recent sync runs; `last_success` (when known) is the end of the last successful
-    run, which may be older than every run in `runs`.
+    run, which may be older than every run in `runs`. `has_items` says whether the store holds any
+    work item when `flows` is only a subset (the report's horizon); by default it is `bool(flows)`.
     """
     out: list[dict[str, object]] = []
 
@@ -38,7 +40,7 @@ def findings(flows: Sequence[ItemFlow], pull_requests: Sequence[PullRequest], ru
         if count:
             out.append({"code": code, "count": count, "message": message})
 
-    if not flows and not pull_requests:
+    if not (flows if has_items is None else has_items) and not pull_requests:
         add("no_data", 1, "no data yet — run sync")
     unmapped_set: set[tuple[str, str, str]] = set()
     skip: list[int] = []

@@ -106,6 +106,15 @@ def settle_cutoff(policy: FlowPolicy, as_of: datetime, window_from: date | None 
     return min(pr_cutoff(policy, as_of, window_from, window_to), day_start(first_history_day, policy.tz))
 
 
+def _health_horizon(a: Analysis, window_from: date | None, window_to: date | None) -> list[ItemFlow]:
+    """The items data health looks at: all but those settled before `settle_cutoff` (done or removed
+    and unchanged since). Old finished items cannot be fixed any more and would only bury recent
+    findings; leaving them out here also makes the report identical whether or not a caller loaded them.
+    """
+    cutoff = settle_cutoff(a.policy, a.as_of, window_from, window_to)
+    return [f for f in a.flows if not (f.bucket in ("done", REMOVED) and f.item.changed_at < cutoff)]
+
+
 def settled_states(states: Iterable[StateCategory], policy: FlowPolicy) -> list[tuple[str, str, str, str]]:
     """(project, type, state, bucket) of every known state in the done or removed bucket, sorted."""
     rows = list(states)
@@ -209,7 +218,8 @@ def build_report(
             "reviewers": [{"user": r.name, "voted": r.voted, "approved": r.approved, "rejected": r.rejected}
                           for r in prm.reviewer_load(window_prs)],
         },
-        "data_health": health.findings(a.flows, prs, runs, as_of, last_success=last_success),
+        "data_health": health.findings(_health_horizon(a, window_from, window_to), prs, runs, as_of,
+                                       last_success=last_success, has_items=bool(a.flows or a.settled)),
     }
 
 

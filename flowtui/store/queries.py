@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -132,25 +132,49 @@ class ReadMixin:
         return self.db.execute_sql(sql, tuple(params)).fetchall()
 
     @_read_errors
-    def work_item_histories(self, f: ItemFilter | None = None, *, changes_only: bool = False) -> list[WorkItemHistory]:
+    def work_item_histories(
+        self, f: ItemFilter | None = None, *, changes_only: bool = False,
+        settled_before: datetime | None = None, settled_states: Sequence[tuple[str, str, str, str]] = (),
+    ) -> list[WorkItemHistory]:
         """Every matching work item with its revisions in rev order (deleted items excluded).
 
         With `changes_only`, only the revisions a flow metric can see are returned: the first one and
         those where the state, the tags or the blocked flag changed (an assignee or title edit is left
         out). Reports use it; it reads a fraction of the rows on a large store.
+
+        With `settled_before` and `settled_states` ((project, type, state, bucket) rows), items whose
+        current state is one of those and whose last change is before that instant are left out;
+        `count_settled` counts them per bucket. A report's numbers cannot depend on such items except
+        through the counts (see `flowtui.metrics.settle_cutoff`), and on a large store they are most rows.
         """
         where, params = _filter_sql(f)
         where = "w.is_deleted = 0" + (f" AND {where}" if where else "")
+        if settled_before is not None:
+            self._load_settled_states(settled_states)
+            where += (" AND NOT EXISTS (SELECT 1 FROM temp.settled_state s WHERE s.project = w.project"
+                      " AND s.work_item_type = w.type AND s.state = w.state AND w.changed_at < ?)")
+            params.append(to_micros(settled_before))
         items = [_work_item(r) for r in self._rows(f"SELECT {_WI_COLUMNS} FROM work_item w WHERE {where} ORDER BY w.id", params)]
         revs: dict[int, list[Revision]] = {w.id: [] for w in items}
         change = (" AND (r.from_state IS NULL OR r.state IS NOT r.from_state OR r.tags IS NOT r.from_tags"
                   " OR r.blocked IS NOT r.from_blocked)") if changes_only else ""
-        cursor = self.db.execute_sql(
-            "SELECT r.work_item_id, r.rev, r.changed_at, r.state, r.from_state, r.changed_by, r.tags, r.blocked "
-            f"FROM revision r JOIN work_item w ON w.id = r.work_item_id WHERE {where}{change} "
-            "ORDER BY r.work_item_id, r.rev",
-            tuple(params),
-        )
+        columns = "r.work_item_id, r.rev, r.changed_at, r.state, r.from_state, r.changed_by, r.tags, r.blocked"
+        if settled_before is None:
+            cursor = self.db.execute_sql(
+                f"SELECT {columns} FROM revision r JOIN work_item w ON w.id = r.work_item_id WHERE {where}{change} "
+                "ORDER BY r.work_item_id, r.rev",
+                tuple(params),
+            )
+        else:
+            # Seek the revisions of the kept items through the (work_item_id, rev) index instead of
+            # testing the settled condition on every revision row (CROSS JOIN fixes the join order).
+            self.db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS kept_item (id INTEGER PRIMARY KEY)")
+            self.db.execute_sql("DELETE FROM temp.kept_item")
+            self.db.cursor().executemany("INSERT INTO temp.kept_item VALUES (?)", [(w.id,) for w in items])
+            cursor = self.db.execute_sql(
+                f"SELECT {columns} FROM temp.kept_item k CROSS JOIN revision r ON r.work_item_id = k.id "
+                f"WHERE 1 = 1{change} ORDER BY k.id, r.rev"
+            )
         make = Revision
         fromts = datetime.fromtimestamp  # exact to the microsecond for these magnitudes, and 2x faster
         current_id = None
@@ -166,6 +190,31 @@ class ReadMixin:
                 bucket.append(make(wid, rev, fromts(at / 1e6, UTC), state, from_state, by,
                                         split_tags(tags) if tags else (), bool(blocked)))
         return [WorkItemHistory(w, tuple(revs[w.id])) for w in items]
+
+    def count_settled(
+        self, f: ItemFilter | None, *, settled_before: datetime, settled_states: Sequence[tuple[str, str, str, str]],
+    ) -> dict[str, int]:
+        """Per bucket, the items `work_item_histories(..., settled_before=, settled_states=)` leaves out."""
+        self._load_settled_states(settled_states)
+        where, params = _filter_sql(f)
+        where = "w.is_deleted = 0" + (f" AND {where}" if where else "")
+        rows = self._rows(
+            "SELECT s.bucket, COUNT(*) FROM work_item w JOIN temp.settled_state s ON s.project = w.project "
+            f"AND s.work_item_type = w.type AND s.state = w.state WHERE {where} AND w.changed_at < ? GROUP BY s.bucket",
+            [*params, to_micros(settled_before)],
+        )
+        return {bucket: int(n) for bucket, n in rows}
+
+    def _load_settled_states(self, settled_states: Sequence[tuple[str, str, str, str]]) -> None:
+        """Fill this connection's temp table of (project, type, state) -> bucket for settled look-ups."""
+        self.db.execute_sql(
+            "CREATE TEMP TABLE IF NOT EXISTS settled_state (project TEXT, work_item_type TEXT, state TEXT, "
+            "bucket TEXT, PRIMARY KEY (project, work_item_type, state))"
+        )
+        self.db.execute_sql("DELETE FROM temp.settled_state")
+        self.db.cursor().executemany(
+            "INSERT OR IGNORE INTO temp.settled_state VALUES (?, ?, ?, ?)", list(settled_states)
+        )
 
     def work_items(
         self, f: ItemFilter | None = None, *, search: str | None = None, state: str | None = None,
