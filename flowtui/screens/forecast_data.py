@@ -1,0 +1,73 @@
+"""The Monte Carlo forecast behind the Forecast view (no widgets).
+
+The numbers come from `metrics.build_forecast` (SPEC §7.12). The view also draws the distribution
+of trial outcomes, which the metrics engine does not return: `trial_outcomes` replays the engine's
+trials — the same samples (`forecast.daily_samples`), the same `random.Random(seed)` draw sequence
+and stopping rule — so the histogram shows exactly the trials whose percentiles fill the table.
+A unit test checks that the percentiles of these outcomes equal the engine's answers.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flowtui.metrics import Analysis, FlowPolicy, build_forecast
+from flowtui.metrics import forecast as fc
+from flowtui.screens.flow_data import shared_analysis
+from flowtui.reporting import load_inputs
+from flowtui.store import Store
+
+#: Largest horizon / target the view accepts (ten years of days; a generous item count).
+MAX_DAYS = 3650
+MAX_ITEMS = 100_000
+
+
+@dataclass(frozen=True)
+class ForecastRun:
+    """One forecast: the engine's document and the sorted trial outcomes (empty: not enough data)."""
+
+    document: dict[str, Any]
+    outcomes: list[int]
+
+
+def trial_outcomes(samples: Sequence[int], *, trials: int, seed: int, days: int | None = None,
+                   items: int | None = None) -> list[int]:
+    """Sorted per-trial totals (how many in `days`) or day counts (when `items` are done)."""
+    rnd = random.Random(seed).random
+    n = len(samples)
+    if days is not None:
+        return sorted(sum(samples[int(rnd() * n)] for _ in range(days)) for _ in range(trials))
+    target = items or 0
+    out = []
+    for _ in range(trials):
+        total = day = 0
+        while total < target and day <= fc.MAX_DAYS:
+            total += samples[int(rnd() * n)]
+            day += 1
+        out.append(day)
+    return sorted(out)
+
+
+def load_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: int | None = None) -> Analysis:
+    """Every item derived once at as_of (reused by every forecast until the data changes); with a
+    data `version`, the analysis shared with the Flow view."""
+    if version is not None:
+        return shared_analysis(store, policy, as_of, version)
+    return load_inputs(store, policy, as_of=as_of, with_prs=False).analysis
+
+
+def run_forecast(analysis: Analysis, *, days: int | None = None, items: int | None = None) -> ForecastRun:
+    """The engine's forecast for one question, plus the outcomes for the histogram."""
+    policy = analysis.policy
+    document = build_forecast(None, [], policy, as_of=analysis.as_of, days=days, items=items, analysis=analysis)
+    if document["reason"] is not None:
+        return ForecastRun(document, [])
+    samples = fc.daily_samples(analysis.live, analysis.as_of, policy)
+    return ForecastRun(document, trial_outcomes(samples, trials=policy.trials, seed=policy.seed, days=days, items=items))
+
+
+__all__ = ["MAX_DAYS", "MAX_ITEMS", "ForecastRun", "load_analysis", "run_forecast", "trial_outcomes"]

@@ -1,0 +1,274 @@
+"""The Pull requests view: a paged table with repository/author/reviewer filters and a detail pane
+with reviewers and their votes, first comment / first vote / approval times and the cycle time.
+
+Keys: `j/k` move, `g/G` first/last row, `n/p` or PageDown/PageUp page, `o`/`O` sort column and
+direction (or click a header), `/` search, `Esc` back to the table, `c` clear filters, `f` next filter field, `d` detail.
+"""
+
+from __future__ import annotations
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Input, Select, Static
+
+from flowtui.domain import PullRequest
+from flowtui.metrics.prs import cycle_hours
+from flowtui.screens.pull_requests_data import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, query_prs
+from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
+from flowtui.widgets.paged_table import Column, PagedTable
+from flowtui.widgets.status_bar import StatusBar
+
+#: (label, key, width) of the table columns (fixed widths: the PagedTable measures nothing).
+COLUMNS = (("ID", "id", 5), ("Repo", "repository", 10), ("Title", "title", 30), ("Author", "author", 14),
+           ("Status", "status", 9), ("Created", "created_at", 10), ("Closed", "closed_at", 10),
+           ("Cycle h", "cycle", 7), ("Votes", "votes", 5))
+_SELECTS = (("pr-repo", "repository", "Repository"), ("pr-author", "author", "Author"),
+            ("pr-reviewer", "reviewer", "Reviewer"))
+
+
+class PrsLoaded(Loaded):
+    """Every PR in the store (payload: list[PullRequest])."""
+
+
+class PrPageReady(Loaded):
+    """One filtered, sorted page (payload: PrPage)."""
+
+
+class PullRequestsScreen(DataView):
+    """Pull requests: filter by repository/author/reviewer, search, sort, page, detail."""
+
+    AUTO_FOCUS = "#pr-table"
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", id="pull_requests.down", show=False),
+        Binding("k", "cursor_up", "Up", id="pull_requests.up", show=False),
+        Binding("g", "first_row", "First row", id="pull_requests.first", show=False),
+        Binding("G", "last_row", "Last row", id="pull_requests.last", show=False),
+        Binding("n", "next_page", "Next page", id="pull_requests.next_page"),
+        Binding("p", "prev_page", "Previous page", id="pull_requests.prev_page"),
+        Binding("pagedown", "next_page", "Next page", id="pull_requests.next_page_key", show=False, priority=True),
+        Binding("pageup", "prev_page", "Previous page", id="pull_requests.prev_page_key", show=False, priority=True),
+        Binding("o", "cycle_sort", "Sort column", id="pull_requests.sort"),
+        Binding("O", "toggle_order", "Sort direction", id="pull_requests.sort_order", show=False),
+        Binding("slash", "search", "Search", id="pull_requests.search"),
+        Binding("c", "clear_filters", "Clear filters", id="pull_requests.clear"),
+        Binding("f", "next_filter", "Filters", id="pull_requests.filters"),
+        Binding("d", "toggle_detail", "Detail", id="pull_requests.detail"),
+        Binding("escape", "focus_table", "Back to table", id="pull_requests.focus_table", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = PrQuery()
+        self.prs: list[PullRequest] = []
+        self.page: PrPage | None = None
+        self._by_uid: dict[str, PullRequest] = {}
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal(id="pr-filters", classes="filter-bar"):
+            for wid, _, prompt in _SELECTS:
+                yield Select[str]([], prompt=prompt, id=wid)
+            yield Input(placeholder="/ search title or id", id="pr-search")
+        yield Static(EMPTY_TEXT, id="pr-empty", classes="view-empty")
+        with Vertical(id="pr-body", classes="table-body"):
+            yield PagedTable(id="pr-table")
+            with VerticalScroll(id="pr-detail", classes="detail-pane"):
+                yield Static("", id="pr-detail-text")
+        yield Static("", id="pr-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#pr-empty").display = False
+
+    # --- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Load every PR from the store, then show the current page."""
+        serial = self.next_serial()
+        if self.store is None:
+            self._show_empty(True)
+            return
+        self._load_all(serial, self.query_state)
+
+    @work(thread=True, exclusive=True, group="pull_requests", exit_on_error=False)
+    def _load_all(self, serial: int, query: PrQuery) -> None:
+        store = self.store
+        if store is None:
+            return
+        prs = store.pull_requests(status=None)
+        self.post_message(PrsLoaded(serial, prs))
+        self.post_message(PrPageReady(serial, query_prs(prs, query)))
+
+    @work(thread=True, exclusive=True, group="pull_requests", exit_on_error=False)
+    def _filter(self, serial: int, prs: list[PullRequest], query: PrQuery) -> None:
+        self.post_message(PrPageReady(serial, query_prs(prs, query)))
+
+    def _request(self, query: PrQuery) -> None:
+        self.query_state = query
+        self._filter(self.next_serial(), self.prs, query)
+
+    @on(PrsLoaded)
+    def _apply_all(self, message: PrsLoaded) -> None:
+        if not self.is_latest(message.serial):
+            return
+        self.prs = message.payload
+        self._by_uid = {p.uid: p for p in self.prs}
+        opts = options(self.prs)
+        with self.prevent(Select.Changed):
+            for wid, values in (("pr-repo", opts.repositories), ("pr-author", opts.authors),
+                                ("pr-reviewer", opts.reviewers)):
+                select = self.query_one(f"#{wid}", Select)
+                current = select.value
+                select.set_options([(v, v) for v in values])
+                if current in values:
+                    select.value = current
+
+    @on(PrPageReady)
+    def _apply_page(self, message: PrPageReady) -> None:
+        if not self.is_latest(message.serial):
+            return
+        page: PrPage = message.payload
+        self.page = page
+        self.query_state = page.query
+        self._show_empty(page.store_total == 0)
+        self._setup_columns()
+        rows = []
+        tz = self.policy().tz
+        for p in page.prs:
+            hours = cycle_hours(p)
+            approved = sum(1 for r in p.reviewers if r.vote > 0)
+            rows.append((
+                str(p.pull_request_id), p.repository_name, p.title, p.author_name, p.status,
+                p.created_at.astimezone(tz).date().isoformat(),
+                p.closed_at.astimezone(tz).date().isoformat() if p.closed_at else "",
+                "" if hours is None else f"{hours:.1f}", f"{approved}/{len(p.reviewers)}",
+            ))
+        self.query_one("#pr-table", PagedTable).set_rows(rows, [p.uid for p in page.prs])
+        self._update_status()
+        self.refresh_bindings()
+        if not page.prs:
+            self.query_one("#pr-detail-text", Static).update("No pull request matches the filters.")
+
+    def _setup_columns(self) -> None:
+        q = self.query_state
+        self.query_one("#pr-table", PagedTable).set_columns([
+            Column(label + ((" ▼" if q.descending else " ▲") if key == q.order_by else ""), key, width)
+            for label, key, width in COLUMNS
+        ])
+
+    def _show_empty(self, empty: bool) -> None:
+        self.query_one("#pr-empty").display = empty
+        for wid in ("#pr-body", "#pr-filters", "#pr-status"):
+            self.query_one(wid).display = not empty
+
+    def _update_status(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        q = page.query
+        first = q.offset + 1 if page.total else 0
+        pages = max(1, -(-page.total // PAGE_SIZE))
+        text = (f"PRs {first:,}–{q.offset + len(page.prs):,} of {page.total:,} (page {q.offset // PAGE_SIZE + 1}/{pages})"
+                f" · sorted by {q.order_by} {'↓' if q.descending else '↑'}")
+        if page.total != page.store_total:
+            text += f" · {page.store_total:,} in the store"
+        self.query_one("#pr-status", Static).update(text)
+
+    @on(PagedTable.RowHighlighted, "#pr-table")
+    def _row_highlighted(self, event: PagedTable.RowHighlighted) -> None:
+        pr = self._by_uid.get(event.key)
+        if pr is not None:
+            self.query_one("#pr-detail-text", Static).update(detail(pr))
+
+    # --- filters ---------------------------------------------------------------------------
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        field = next((f for wid, f, _ in _SELECTS if wid == event.select.id), None)
+        if field is None:
+            return
+        value = None if event.value == Select.NULL else str(event.value)
+        if getattr(self.query_state, field) != value:
+            self._request(self.query_state.with_(**{field: value}))
+
+    @on(Input.Changed, "#pr-search")
+    def _search_changed(self, event: Input.Changed) -> None:
+        if self.query_state.search != event.value:
+            self._request(self.query_state.with_(search=event.value))
+
+    @on(Input.Submitted)
+    def _input_submitted(self, _event: Input.Submitted) -> None:
+        self.action_focus_table()
+
+    # --- actions ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        page = self.page
+        if page is None or page.store_total == 0:
+            return False  # nothing to move, sort or filter yet (the empty state is showing)
+        if action == "next_page":
+            return page is not None and page.query.offset + PAGE_SIZE < page.total
+        if action == "prev_page":
+            return page is not None and page.query.offset > 0
+        return True
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#pr-table", PagedTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#pr-table", PagedTable).action_cursor_up()
+
+    def action_first_row(self) -> None:
+        self.query_one("#pr-table", PagedTable).action_first_row()
+
+    def action_last_row(self) -> None:
+        self.query_one("#pr-table", PagedTable).action_last_row()
+
+    def action_next_page(self) -> None:
+        if self.check_action("next_page", ()):
+            self._request(self.query_state.with_(offset=self.query_state.offset + PAGE_SIZE))
+
+    def action_prev_page(self) -> None:
+        if self.check_action("prev_page", ()):
+            self._request(self.query_state.with_(offset=max(0, self.query_state.offset - PAGE_SIZE)))
+
+    def action_cycle_sort(self) -> None:
+        current = self.query_state.order_by
+        following = SORT_COLUMNS[(SORT_COLUMNS.index(current) + 1) % len(SORT_COLUMNS)]
+        self._request(self.query_state.with_(order_by=following, descending=following in ("closed_at", "created_at")))
+
+    def action_toggle_order(self) -> None:
+        self._request(self.query_state.with_(descending=not self.query_state.descending))
+
+    @on(PagedTable.HeaderSelected, "#pr-table")
+    def _header_selected(self, event: PagedTable.HeaderSelected) -> None:
+        key = event.column_key
+        if key not in SORT_COLUMNS:
+            self.notify(f"The table cannot be sorted by {event.label.strip(' ▲▼')}.", severity="warning")
+            return
+        q = self.query_state
+        self._request(q.with_(order_by=key, descending=not q.descending if key == q.order_by else False))
+
+    def action_search(self) -> None:
+        self.query_one("#pr-search", Input).focus()
+
+    def action_next_filter(self) -> None:
+        """Focus the next filter field (from the table: the first one)."""
+        order = ['pr-repo', 'pr-author', 'pr-reviewer', 'pr-search']
+        current = self.focused.id if self.focused is not None else None
+        following = order[(order.index(current) + 1) % len(order)] if current in order else order[0]
+        self.query_one(f"#{following}").focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one("#pr-table", PagedTable).focus()
+
+    def action_toggle_detail(self) -> None:
+        pane = self.query_one("#pr-detail")
+        pane.display = not pane.display
+
+    def action_clear_filters(self) -> None:
+        with self.prevent(Select.Changed, Input.Changed):
+            for wid, _, _ in _SELECTS:
+                self.query_one(f"#{wid}", Select).clear()
+            self.query_one("#pr-search", Input).value = ""
+        q = self.query_state
+        self._request(PrQuery(order_by=q.order_by, descending=q.descending))

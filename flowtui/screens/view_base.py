@@ -1,0 +1,94 @@
+"""What the data views (work items, pull requests, flow, forecast) share.
+
+A data view reads `app.store`, `app.settings`, `app.now()` and `app.data_version` (the TUI
+contract). It reloads when it is shown and the data version moved since its last load, queries the
+store only in thread workers, and answers stale worker results by ignoring them: every request
+carries a serial number and only the newest one is applied.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from textual import events
+from textual.message import Message
+from textual.screen import Screen
+
+from flowtui.messages import DataChanged
+from flowtui.metrics import FlowPolicy
+
+if TYPE_CHECKING:
+    from flowtui.config import Settings
+    from flowtui.store import Store
+
+#: The empty state every data view shows when there is nothing to show yet.
+EMPTY_TEXT = "No data yet — press s to sync"
+
+
+class FlowAppLike(Protocol):
+    """The attributes of FlowApp that data views read."""
+
+    store: Store | None
+    settings: Settings
+    data_version: int
+
+    def now(self) -> datetime: ...
+
+
+class Loaded(Message):
+    """A thread worker of a data view finished a query: `payload` for request `serial`."""
+
+    def __init__(self, serial: int, payload: Any) -> None:
+        super().__init__()
+        self.serial = serial
+        self.payload = payload
+
+
+class DataView(Screen[None]):
+    """A Screen that (re)loads from the store when shown with a newer `app.data_version`.
+
+    Subclasses implement `reload()` (start a thread worker) and call `next_serial()` for each request.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.loaded_version: int | None = None
+        self._serial = 0
+
+    @property
+    def flow_app(self) -> FlowAppLike:
+        """The app, typed as the attributes the contract promises."""
+        return self.app  # type: ignore[return-value]
+
+    @property
+    def store(self) -> Store | None:
+        return self.flow_app.store
+
+    def policy(self) -> FlowPolicy:
+        """The flow policy of the current settings."""
+        return FlowPolicy.from_settings(self.flow_app.settings)
+
+    def next_serial(self) -> int:
+        """A new request number; results of older requests are ignored by `is_latest`."""
+        self._serial += 1
+        return self._serial
+
+    def is_latest(self, serial: int) -> bool:
+        """True when `serial` is the newest request."""
+        return serial == self._serial
+
+    def reload_if_stale(self) -> None:
+        """Reload when `app.data_version` moved since the last load."""
+        version = self.flow_app.data_version
+        if version != self.loaded_version:
+            self.loaded_version = version
+            self.reload()  # type: ignore[attr-defined]  # every view defines reload()
+
+    def on_screen_resume(self, _event: events.ScreenResume) -> None:
+        self.reload_if_stale()
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        """The app posts DataChanged to the current screen after a sync or `r`."""
+        if self.is_current:
+            self.reload_if_stale()

@@ -1,0 +1,330 @@
+"""The Work items view: a paged table filtered, searched and sorted in SQL, and a detail pane.
+
+The detail pane shows the item's transition timeline and how its lead time, cycle time and age were
+derived — the metrics engine's `explain_lines`, the same text `flowtui metrics --explain ID` prints.
+Keys: `j/k` move, `g/G` first/last row, `n/p` or PageDown/PageUp page, `o`/`O` sort column and
+direction (or click a header), `/` search, `Esc` back to the table, `c` clear filters, `f` next filter field, `d` detail.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Input, Select, Static
+
+from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
+from flowtui.widgets.paged_table import Column, PagedTable
+from flowtui.widgets.status_bar import StatusBar
+from flowtui.widgets.timeline import legend, timeline_bar
+from flowtui.screens.work_items_data import (
+    BUCKETS,
+    PAGE_SIZE,
+    SORT_COLUMNS,
+    FilterOptions,
+    QueryContext,
+    WorkItemPage,
+    WorkItemQuery,
+    explain,
+    filter_options,
+    query_context,
+    query_page,
+)
+
+#: (label, key, width) of the table columns (fixed widths: the PagedTable measures nothing).
+COLUMNS = (("ID", "id", 6), ("Type", "type", 12), ("State", "state", 12), ("Bucket", "bucket", 7),
+           ("Title", "title", 40), ("Assigned to", "assigned_to", 16), ("Changed", "changed_at", 10))
+_SELECTS = (("wi-type", "type", "Type"), ("wi-state", "state", "State"), ("wi-bucket", "bucket", "Bucket"),
+            ("wi-assignee", "assignee", "Assignee"))
+
+
+class PageLoaded(Loaded):
+    """A page of work items (payload: `WorkItemPage`)."""
+
+
+class OptionsLoaded(Loaded):
+    """Filter picker values and the query context of this data version (payload: (FilterOptions, QueryContext))."""
+
+
+class DetailLoaded(Loaded):
+    """The derivation of one item (payload: (item id, Explanation))."""
+
+
+class WorkItemsScreen(DataView):
+    """Work items: filter by type/state/bucket/assignee/area/tag, search, sort, page, detail."""
+
+    AUTO_FOCUS = "#wi-table"
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", id="work_items.down", show=False),
+        Binding("k", "cursor_up", "Up", id="work_items.up", show=False),
+        Binding("g", "first_row", "First row", id="work_items.first", show=False),
+        Binding("G", "last_row", "Last row", id="work_items.last", show=False),
+        Binding("n", "next_page", "Next page", id="work_items.next_page"),
+        Binding("p", "prev_page", "Previous page", id="work_items.prev_page"),
+        Binding("pagedown", "next_page", "Next page", id="work_items.next_page_key", show=False, priority=True),
+        Binding("pageup", "prev_page", "Previous page", id="work_items.prev_page_key", show=False, priority=True),
+        Binding("o", "cycle_sort", "Sort column", id="work_items.sort"),
+        Binding("O", "toggle_order", "Sort direction", id="work_items.sort_order", show=False),
+        Binding("slash", "search", "Search", id="work_items.search"),
+        Binding("c", "clear_filters", "Clear filters", id="work_items.clear"),
+        Binding("f", "next_filter", "Filters", id="work_items.filters"),
+        Binding("d", "toggle_detail", "Detail", id="work_items.detail"),
+        Binding("escape", "focus_table", "Back to table", id="work_items.focus_table", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.query_state = WorkItemQuery()
+        self.page: WorkItemPage | None = None
+        self._detail_serial = 0
+        self._options_applied = False
+        self._query_ctx: QueryContext | None = None
+        self._sorted_by: tuple[str, bool] | None = None
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar()
+        with Horizontal(id="wi-filters", classes="filter-bar"):
+            for wid, _, prompt in _SELECTS:
+                yield Select[str]([], prompt=prompt, id=wid)
+            yield Input(placeholder="Area path", id="wi-area")
+            yield Input(placeholder="Tag", id="wi-tag")
+            yield Input(placeholder="/ search", id="wi-search")
+        yield Static(EMPTY_TEXT, id="wi-empty", classes="view-empty")
+        with Vertical(id="wi-body", classes="table-body"):
+            yield PagedTable(id="wi-table")
+            with VerticalScroll(id="wi-detail", classes="detail-pane"):
+                yield Static("", id="wi-detail-text")
+        yield Static("", id="wi-status", classes="status-line")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#wi-bucket", Select).set_options([(b, b) for b in BUCKETS])
+        self._setup_columns()
+        self.query_one("#wi-empty").display = False
+
+    # --- loading ---------------------------------------------------------------------------
+    def reload(self) -> None:
+        """Re-query the picker values, the query context and the current page from the store."""
+        self._options_applied = False
+        self._query_ctx = None
+        self._request(self.query_state)
+
+    def _request(self, query: WorkItemQuery) -> None:
+        page = self.page
+        same_rows = (self._query_ctx is not None and page is not None
+                     and query.with_(offset=page.query.offset) == page.query.with_(offset=page.query.offset))
+        self.query_state = query
+        serial = self.next_serial()
+        if self.store is None:
+            self._show_empty(True)
+            return
+        self._load(serial, query, self._query_ctx, page.total if same_rows and page is not None else None)
+
+    @work(thread=True, exclusive=True, group="work_items", exit_on_error=False)
+    def _load(self, serial: int, query: WorkItemQuery, context: QueryContext | None, known_total: int | None) -> None:
+        store = self.store
+        if store is None:
+            return
+        if context is None:
+            context = query_context(store, self.policy())
+            self.post_message(OptionsLoaded(serial, (filter_options(store), context)))
+        self.post_message(PageLoaded(serial, query_page(store, context, query, known_total=known_total)))
+
+    @on(OptionsLoaded)
+    def _apply_options(self, message: OptionsLoaded) -> None:
+        options: FilterOptions
+        options, self._query_ctx = message.payload
+        with self.prevent(Select.Changed):
+            for wid, values in (("wi-type", options.types), ("wi-state", options.states),
+                                ("wi-assignee", options.assignees)):
+                select = self.query_one(f"#{wid}", Select)
+                current = select.value
+                select.set_options([(v, v) for v in values])
+                if current in values:
+                    select.value = current
+        self._options_applied = True
+
+    @on(PageLoaded)
+    def _apply_page(self, message: PageLoaded) -> None:
+        if not self.is_latest(message.serial):
+            return
+        page: WorkItemPage = message.payload
+        self.page = page
+        self.query_state = page.query
+        self._show_empty(page.store_total == 0)
+        table = self.query_one("#wi-table", PagedTable)
+        if self._sorted_by != (page.query.order_by, page.query.descending):
+            self._setup_columns()
+        tz = self.policy().tz
+        table.set_rows(
+            [(str(w.id), w.type, w.state, bucket, w.title, w.assigned_to or "", _date(w.changed_at, tz))
+             for w, bucket in zip(page.items, page.buckets, strict=True)],
+            [str(w.id) for w in page.items],
+        )
+        self._update_status()
+        self.refresh_bindings()
+        if not page.items:
+            self.query_one("#wi-detail-text", Static).update("No work item matches the filters.")
+
+    def _setup_columns(self) -> None:
+        q = self.query_state
+        self._sorted_by = (q.order_by, q.descending)
+        self.query_one("#wi-table", PagedTable).set_columns([
+            Column(label + ((" ▼" if q.descending else " ▲") if key == q.order_by else ""), key, width)
+            for label, key, width in COLUMNS
+        ])
+
+    def _show_empty(self, empty: bool) -> None:
+        self.query_one("#wi-empty").display = empty
+        for wid in ("#wi-body", "#wi-filters", "#wi-status"):
+            self.query_one(wid).display = not empty
+
+    def _update_status(self) -> None:
+        page = self.page
+        if page is None:
+            return
+        q = page.query
+        first = q.offset + 1 if page.total else 0
+        last = q.offset + len(page.items)
+        pages = max(1, -(-page.total // PAGE_SIZE))
+        text = (f"Items {first:,}–{last:,} of {page.total:,} (page {q.offset // PAGE_SIZE + 1}/{pages})"
+                f" · sorted by {q.order_by} {'↓' if q.descending else '↑'}")
+        if q.is_filtered:
+            text += f" · {page.store_total:,} in the store"
+        self.query_one("#wi-status", Static).update(text)
+
+    # --- detail ----------------------------------------------------------------------------
+    @on(PagedTable.RowHighlighted, "#wi-table")
+    def _row_highlighted(self, event: PagedTable.RowHighlighted) -> None:
+        if self.store is None:
+            return
+        self._detail_serial += 1
+        self._load_detail(self._detail_serial, int(event.key), self.flow_app.now())
+
+    @work(thread=True, exclusive=True, group="work_items_detail", exit_on_error=False)
+    def _load_detail(self, serial: int, item_id: int, as_of: datetime) -> None:
+        store = self.store
+        if store is not None:
+            self.post_message(DetailLoaded(serial, (item_id, explain(store, item_id, self.policy(), as_of))))
+
+    @on(DetailLoaded)
+    def _apply_detail(self, message: DetailLoaded) -> None:
+        if message.serial != self._detail_serial:
+            return
+        _, found = message.payload
+        out = Text()
+        if found.steps:
+            width = max(10, self.query_one("#wi-detail").size.width - 4)
+            out.append_text(timeline_bar(found.steps, found.end, width))
+            out.append("\n")
+            out.append_text(legend())
+            out.append("\n\n")
+        out.append("\n".join(found.lines))
+        self.query_one("#wi-detail-text", Static).update(out)
+
+    # --- filters ---------------------------------------------------------------------------
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        field = next((f for wid, f, _ in _SELECTS if wid == event.select.id), None)
+        if field is None:
+            return
+        value = None if event.value == Select.NULL else str(event.value)
+        if getattr(self.query_state, field) != value:
+            self._request(self.query_state.with_(**{field: value}))
+
+    @on(Input.Changed)
+    def _input_changed(self, event: Input.Changed) -> None:
+        field = {"wi-area": "area", "wi-tag": "tag", "wi-search": "search"}.get(event.input.id or "")
+        if field is None:
+            return
+        value: str | None = event.value if field == "search" else (event.value.strip() or None)
+        if getattr(self.query_state, field) != value:
+            self._request(self.query_state.with_(**{field: value}))
+
+    @on(Input.Submitted)
+    def _input_submitted(self, _event: Input.Submitted) -> None:
+        self.action_focus_table()
+
+    # --- actions ---------------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        page = self.page
+        if page is None or page.store_total == 0:
+            return False  # nothing to move, sort or filter yet (the empty state is showing)
+        if action == "next_page":
+            return page is not None and page.query.offset + PAGE_SIZE < page.total
+        if action == "prev_page":
+            return page is not None and page.query.offset > 0
+        return True
+
+    def action_cursor_down(self) -> None:
+        self.query_one("#wi-table", PagedTable).action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        self.query_one("#wi-table", PagedTable).action_cursor_up()
+
+    def action_first_row(self) -> None:
+        self.query_one("#wi-table", PagedTable).action_first_row()
+
+    def action_last_row(self) -> None:
+        self.query_one("#wi-table", PagedTable).action_last_row()
+
+    def action_next_page(self) -> None:
+        if self.check_action("next_page", ()):
+            self._request(self.query_state.with_(offset=self.query_state.offset + PAGE_SIZE))
+
+    def action_prev_page(self) -> None:
+        if self.check_action("prev_page", ()):
+            self._request(self.query_state.with_(offset=max(0, self.query_state.offset - PAGE_SIZE)))
+
+    def action_cycle_sort(self) -> None:
+        current = self.query_state.order_by
+        following = SORT_COLUMNS[(SORT_COLUMNS.index(current) + 1) % len(SORT_COLUMNS)] if current in SORT_COLUMNS else "id"
+        self._request(self.query_state.with_(order_by=following, descending=False))
+
+    def action_toggle_order(self) -> None:
+        self._request(self.query_state.with_(descending=not self.query_state.descending))
+
+    @on(PagedTable.HeaderSelected, "#wi-table")
+    def _header_selected(self, event: PagedTable.HeaderSelected) -> None:
+        key = event.column_key
+        if key not in SORT_COLUMNS:
+            self.notify(f"The table cannot be sorted by {event.label.strip(' ▲▼')}.", severity="warning")
+            return
+        q = self.query_state
+        descending = not q.descending if key == q.order_by else False
+        self._request(q.with_(order_by=key, descending=descending))
+
+    def action_search(self) -> None:
+        self.query_one("#wi-search", Input).focus()
+
+    def action_next_filter(self) -> None:
+        """Focus the next filter field (from the table: the first one)."""
+        order = ['wi-type', 'wi-state', 'wi-bucket', 'wi-assignee', 'wi-area', 'wi-tag', 'wi-search']
+        current = self.focused.id if self.focused is not None else None
+        following = order[(order.index(current) + 1) % len(order)] if current in order else order[0]
+        self.query_one(f"#{following}").focus()
+
+    def action_focus_table(self) -> None:
+        self.query_one("#wi-table", PagedTable).focus()
+
+    def action_toggle_detail(self) -> None:
+        pane = self.query_one("#wi-detail")
+        pane.display = not pane.display
+
+    def action_clear_filters(self) -> None:
+        with self.prevent(Select.Changed, Input.Changed):
+            for wid, _, _ in _SELECTS:
+                self.query_one(f"#{wid}", Select).clear()
+            for wid in ("wi-area", "wi-tag", "wi-search"):
+                self.query_one(f"#{wid}", Input).value = ""
+        q = self.query_state
+        self._request(WorkItemQuery(order_by=q.order_by, descending=q.descending))
+
+
+def _date(at: datetime, tz: object) -> str:
+    """The local date of an instant, YYYY-MM-DD."""
+    return at.astimezone(tz).date().isoformat()  # type: ignore[arg-type]
