@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from typing import Any
 
@@ -22,6 +20,7 @@ from flowtui.cli.common import (
     settings_from_args,
 )
 from flowtui.errors import UsageError
+from flowtui.export.csvfmt import encode_row
 from flowtui.metrics import NO_DATA, Analysis, FlowPolicy, dumps, explain_item, explain_lines
 from flowtui.reporting import ReportInputs, load_inputs, report_from
 from flowtui.metrics.calendar import resolve_window
@@ -136,12 +135,12 @@ def report_csv(report: dict[str, Any]) -> str:
                     rows.extend((f"trends.{series}.{w}", v) for w, v in zip(weeks, values))
         else:
             _flatten(key, value, rows)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["metric", "value"])
+    # The export's encoder, not csv.writer: Python 3.11.7's writer leaves a bare CR unquoted.
+    lines = [encode_row(["metric", "value"])]
     for name, value in rows:
-        writer.writerow([name, "" if value is None else ("true" if value is True else "false" if value is False else value)])
-    return out.getvalue()
+        text = "" if value is None else "true" if value is True else "false" if value is False else str(value)
+        lines.append(encode_row([name, text]))
+    return "".join(lines)
 
 
 def _num(value: Any, digits: int = 1, suffix: str = "") -> str:

@@ -117,3 +117,13 @@ def test_forecast_flags(env, capsys):
         run(["forecast", "--items", "0", *env])
     with pytest.raises(SystemExit):
         run(["forecast", *env])  # one of --items/--days is required
+
+
+def test_report_csv_quotes_a_bare_carriage_return() -> None:
+    # A reviewer display name holding a CR must be quoted, or a CSV reader splits the record in two.
+    from flowtui.cli.metrics_cmd import report_csv
+
+    text = report_csv({"schema": "s", "pull_requests": {"reviewers": [{"user": "Ann\rLee", "voted": 2}]},
+                       "sle": {"percentile": 85, "days": None}, "flag": True})
+    assert text == ('metric,value\nschema,s\n"pull_requests.reviewers.Ann\rLee",2\n'
+                    "sle.percentile,85\nsle.days,\nflag,true\n")
