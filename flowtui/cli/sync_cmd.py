@@ -86,7 +86,8 @@ def _report(summary: SyncSummary) -> int:
 
 
 class PlainDisplay:
-    """Progress as plain lines: stream updates at most once a second, every other event at once."""
+    """Progress as plain lines: stream updates and throttle notices at most once a second, every other
+    event at once."""
 
     def __init__(self, write: Callable[[str], Any], clock: Callable[[], float] = time.monotonic) -> None:
         self._write = write
@@ -100,8 +101,11 @@ class PlainDisplay:
         return None
 
     def update(self, event: SyncProgress) -> None:
-        if event.stage in _STREAM_STAGES:
-            key = (event.project, event.stream)
+        # Stream updates and throttling notices (every waiting worker reports the same pause) are
+        # limited to one line a second per stream / per pause.
+        key = (event.project, event.stream) if event.stage in _STREAM_STAGES else (
+            ("throttle", event.message) if event.throttle_wait_s else None)
+        if key is not None:
             now = self._clock()
             if now - self._last.get(key, -1e9) < 1.0:
                 return

@@ -72,13 +72,24 @@ def test_bad_since_is_a_usage_error(tmp_path: Path, cli_env: MiniAdo) -> None:
 
 def test_plain_display_rate_limits_stream_lines() -> None:
     lines: list[str] = []
-    clock = iter([0.0, 0.5, 1.2, 1.3]).__next__
+    clock = iter([0.0, 0.5, 1.2, 1.3, 1.4]).__next__
     display = sync_cmd.PlainDisplay(lines.append, clock=clock)
     for n in range(4):
         display.update(SyncProgress(stage="work_items", project="P", stream="work_items", done=n, message=f"{n} revisions"))
     display.update(SyncProgress(stage="throttled", message="throttled, resuming in 3 s", throttle_wait_s=3))
-    # events at t=0 and t=1.2 print (≥ 1 s apart); 0.5 and 1.3 are dropped; the throttle line always prints
+    # events at t=0 and t=1.2 print (≥ 1 s apart); 0.5 and 1.3 are dropped; the first throttle line prints
     assert [line.split(" (")[0] for line in lines] == ["sync: [P] 0 revisions", "sync: [P] 2 revisions", "sync: throttled, resuming in 3 s"]
+
+
+def test_plain_display_prints_one_line_for_a_pause_every_worker_reports() -> None:
+    # Four workers wait through the same Retry-After and each reports it at t=5.0 → one line;
+    # the next pause, 2 s later, prints again.
+    lines: list[str] = []
+    clock = iter([5.0, 5.0, 5.0, 5.0, 7.0]).__next__
+    display = sync_cmd.PlainDisplay(lines.append, clock=clock)
+    for _ in range(5):
+        display.update(SyncProgress(stage="throttled", message="throttled, resuming in 1 s", throttle_wait_s=1))
+    assert len(lines) == 2
 
 
 def test_rich_display_shows_a_live_throttle_countdown() -> None:
