@@ -1,0 +1,371 @@
+"""The Textual application: composition of the views, global key bindings, and message routing.
+
+`make_app(...)` is the one way to build the app (CLI, tests and the screenshot script). Views are
+Textual *modes*; `h`/`l`, `tab`/`shift+tab` and `1`–`5` move between the five main views. Blocking
+work (sync, keyring, export) runs in thread workers that only post messages (`flowtui.messages`);
+handlers here own the state. Every worker failure lands in `on_worker_state_changed`, which maps
+configuration / authentication problems to a modal and everything else to a notification.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.signal import Signal
+from textual.worker import Worker, WorkerState, get_current_worker
+
+from flowtui.commands import FlowCommands
+from flowtui.config import Settings
+from flowtui.errors import AuthError, ConfigError, FlowtuiError, SecretStoreError, StoreError
+from flowtui.messages import DataChanged, ExportDone, SyncFinished, SyncProgressed, SyncStarted
+from flowtui.store import Store, open_store
+from flowtui.sync.progress import SyncSummary
+from flowtui.widgets.sync_progress import SyncBoard
+
+#: The five main views, in `h`/`l`/`tab` order; digits 1–5 jump to them.
+VIEWS: tuple[tuple[str, str], ...] = (
+    ("dashboard", "Dashboard"),
+    ("work_items", "Work items"),
+    ("pull_requests", "Pull requests"),
+    ("flow", "Flow"),
+    ("forecast", "Forecast"),
+)
+VIEW_TITLES = dict(VIEWS) | {"sync": "Sync", "settings": "Settings"}
+
+#: Errors shown in a modal (the user must act); every other failure becomes a notification.
+MODAL_ERRORS = (AuthError, ConfigError, SecretStoreError, StoreError)
+
+if TYPE_CHECKING:
+    import httpx
+
+
+def _lazy(module: str, name: str) -> Callable[[], Any]:
+    """A mode factory that imports its screen module on first use (keeps start-up fast)."""
+
+    def factory() -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), name)()
+
+    factory.__name__ = f"make_{name}"
+    return factory
+
+
+class FlowApp(App[int]):
+    """flowtui's TUI. Build it with `make_app`; screens read `settings`, `store`, `now()`, `data_version`."""
+
+    TITLE = "flowtui"
+    CSS_PATH = ["app.tcss", "screens/views.tcss"]
+    COMMANDS = App.COMMANDS | {FlowCommands}
+    MODES = {
+        "dashboard": _lazy("flowtui.screens.dashboard", "DashboardScreen"),
+        "work_items": _lazy("flowtui.screens.work_items", "WorkItemsScreen"),
+        "pull_requests": _lazy("flowtui.screens.pull_requests", "PullRequestsScreen"),
+        "flow": _lazy("flowtui.screens.flow", "FlowScreen"),
+        "forecast": _lazy("flowtui.screens.forecast", "ForecastScreen"),
+        "sync": _lazy("flowtui.screens.sync", "SyncScreen"),
+        "settings": _lazy("flowtui.screens.settings", "SettingsScreen"),
+    }
+    BINDINGS = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit flowtui (asks first while a sync runs)."),
+        Binding("question_mark", "help", "Help", id="help", tooltip="Show every key binding."),
+        Binding("s", "sync", "Sync", id="sync", tooltip="Sync the configured projects from Azure DevOps."),
+        Binding("x", "cancel_sync", "Cancel sync", id="cancel_sync", tooltip="Stop the running sync after the current page."),
+        Binding("e", "export", "Export", id="export", tooltip="Write the CSV exports into a directory."),
+        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Re-read the store and recompute every view."),
+        Binding("l", "next_view", "Next view", id="next_view", show=False),
+        Binding("h", "prev_view", "Previous view", id="prev_view", show=False),
+        Binding("tab", "next_view", "Next view", id="next_view_tab", show=False, priority=True),
+        Binding("shift+tab", "prev_view", "Previous view", id="prev_view_tab", show=False, priority=True),
+        *(
+            Binding(str(i), f"switch_view('{mode}')", title, id=f"view_{mode}", show=False)
+            for i, (mode, title) in enumerate(VIEWS, start=1)
+        ),
+        Binding("comma", "switch_view('settings')", "Settings", id="view_settings", tooltip="Organization, projects and PAT."),
+        Binding("ctrl+p", "command_palette", "Commands", id="command_palette", show=False, priority=True,
+                tooltip="Open the command palette."),
+    ]
+
+    def __init__(self, settings: Settings, *, store: Store | None, transport: httpx.BaseTransport | None,
+                 keyring_backend: Any, clock: Callable[[], datetime] | None, demo: bool) -> None:
+        super().__init__()
+        self.settings = settings
+        self.store = store
+        self.transport = transport
+        self.keyring_backend = keyring_backend
+        self.demo = demo
+        self._clock = clock
+        self.data_version = 0
+        #: Published with every SyncStarted / SyncProgressed / SyncFinished message (the Sync screen listens).
+        self.sync_signal: Signal[Any] = Signal(self, "sync")
+        self.sync_running = False
+        self.last_summary: SyncSummary | None = None
+        #: The running (or last) sync's progress, folded from SyncProgress events.
+        self.sync_board = SyncBoard()
+        self.sync_full = False
+        self.sync_error: BaseException | None = None
+        self._cancel_event = threading.Event()
+        self._store_has_data: bool | None = None
+
+    # ---- shared state ------------------------------------------------------------------------
+    def now(self) -> datetime:
+        """The current instant (aware UTC); frozen in tests through `make_app(clock=...)`."""
+        return self._clock() if self._clock is not None else datetime.now(UTC)
+
+    def use_keyring_backend(self) -> None:
+        """Install the injected keyring backend (call from a worker thread before touching secrets)."""
+        if self.keyring_backend is not None:
+            import keyring
+
+            keyring.set_keyring(self.keyring_backend)
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        keymap = self.settings["ui.keymap"]
+        if keymap:
+            self.set_keymap(keymap)
+        self.check_store_has_data()
+        if self.demo:
+            self.switch_mode("sync")
+            self.action_sync()
+        elif not self.settings.org_url:
+            self.switch_mode("settings")
+            self.notify("No organization is configured yet: enter its URL, projects and a PAT.", title="Welcome")
+        else:
+            self.switch_mode("dashboard")
+
+    # ---- key actions -----------------------------------------------------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("next_view", "prev_view") and (
+            isinstance(self.screen, ModalScreen) or self.current_mode == "settings"
+        ):
+            return False  # tab keeps moving focus between the settings fields and inside dialogs
+        if action == "cancel_sync":
+            return self.sync_running
+        if action == "sync":
+            return None if self.sync_running else True
+        if action == "export":
+            return bool(self._store_has_data)
+        return True
+
+    async def action_quit(self) -> None:
+        """Quit; while a sync runs, ask first (the sync stops after its current page)."""
+        if not self.sync_running:
+            self.exit(0)
+            return
+        from flowtui.screens.modals import ConfirmModal
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._cancel_event.set()
+                self.exit(0)
+
+        self.push_screen(ConfirmModal("A sync is running. Stop it and quit? Every page committed so far is kept."),
+                         answer)
+
+    def action_help(self) -> None:
+        from flowtui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen.active_bindings))
+
+    def action_switch_view(self, mode: str) -> None:
+        if isinstance(self.screen, ModalScreen):
+            self.pop_screen()
+        self.switch_mode(mode)
+
+    def _cycle(self, step: int) -> None:
+        modes = [m for m, _ in VIEWS]
+        current = self.current_mode if self.current_mode in modes else modes[-1 if step > 0 else 0]
+        self.switch_mode(modes[(modes.index(current) + step) % len(modes)])
+
+    def action_next_view(self) -> None:
+        self._cycle(+1)
+
+    def action_prev_view(self) -> None:
+        self._cycle(-1)
+
+    def action_refresh(self) -> None:
+        self._data_changed()
+        self.notify("Re-reading the store.", timeout=2)
+
+    def action_sync(self, full: bool = False) -> None:
+        """Start a sync (or show the running one) on the Sync screen."""
+        self.switch_mode("sync")
+        if self.sync_running:
+            return
+        if not self.demo and (not self.settings.org_url or not self.settings.projects):
+            self.push_error("Nothing to sync yet", "Set the organization URL and at least one project in Settings (press ,) first.")
+            return
+        self._cancel_event.clear()
+        self.sync_error = None
+        self.sync_running = True
+        self.refresh_bindings()
+        self._sync_worker(full)
+
+    def action_cancel_sync(self) -> None:
+        if self.sync_running:
+            self._cancel_event.set()
+            self.notify("Cancelling after the current page…", timeout=3)
+
+    def action_export(self, what: str = "all") -> None:
+        """Ask for a directory, then write the CSV set `what` ("all", "powerbi" or "flow") into it."""
+        from flowtui.screens.modals import ExportPrompt
+
+        def chosen(directory: str | None) -> None:
+            if directory:
+                self._export_worker(directory, what)
+
+        self.push_screen(ExportPrompt(what=what), chosen)
+
+    def push_error(self, title: str, message: str) -> None:
+        """Show a blocking error dialog (for problems the user must fix)."""
+        from flowtui.screens.modals import ErrorModal
+
+        self.push_screen(ErrorModal(title, message))
+
+    # ---- workers (threads: they only post messages) ----------------------------------------
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sync", name="sync")
+    def _sync_worker(self, full: bool) -> SyncSummary:
+        from flowtui.sync import run_sync
+
+        worker = get_current_worker()
+        store = self.store or open_store(self.settings.db_path)
+        if self.store is None:
+            self.call_from_thread(setattr, self, "store", store)
+        if self.demo:
+            from flowtui.demo_mode import DEMO_PAT, demo_transport
+
+            self.post_message(SyncStarted(list(self.settings.projects), full=full))
+            transport, pat = self.transport or demo_transport(), DEMO_PAT
+        else:
+            from flowtui.secrets import get_pat
+
+            self.use_keyring_backend()
+            transport, pat = self.transport, get_pat(self.settings.org_url)
+            self.post_message(SyncStarted(list(self.settings.projects), full=full))
+        summary = run_sync(
+            self.settings, store, pat=pat, transport=transport, full=full, now=self.now(),
+            progress=lambda p: self.post_message(SyncProgressed(p)),
+            cancel=lambda: self._cancel_event.is_set() or worker.is_cancelled,
+        )
+        self.post_message(SyncFinished(summary))
+        return summary
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="export", name="export")
+    def _export_worker(self, directory: str, what: str = "all") -> list[str]:
+        from flowtui.domain import ItemFilter
+        from flowtui.export import export
+
+        if self.store is None:
+            raise StoreError("There is no store yet; press s to sync first.")
+        result = export(self.store, self.settings, Path(directory).expanduser(), what=what,
+                        item_filter=ItemFilter(projects=tuple(self.settings.projects)), as_of=self.now())
+        paths = [str(p) for p in result.paths]
+        self.post_message(ExportDone(paths))
+        return paths
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="store-check", name="store-check")
+    def check_store_has_data(self) -> None:
+        """Find out (off the UI thread) whether the store holds anything, for `check_action`."""
+        has = False
+        if self.store is not None:
+            stats = self.store.stats()
+            has = any(stats.get(t, 0) for t in ("work_item", "pull_request"))
+        self.call_from_thread(self._set_store_has_data, has)
+
+    def _set_store_has_data(self, has: bool) -> None:
+        self._store_has_data = has
+        self.refresh_bindings()
+
+    # ---- message handlers (own the state) ---------------------------------------------------
+    @on(SyncStarted)
+    def _sync_started(self, message: SyncStarted) -> None:
+        self.sync_board = SyncBoard()
+        self.sync_board.start(message.projects, time.monotonic())
+        self.sync_full = message.full
+        self.sync_signal.publish(message)
+
+    @on(SyncProgressed)
+    def _sync_progressed(self, message: SyncProgressed) -> None:
+        self.sync_board.apply(message.progress, time.monotonic())
+        self.sync_signal.publish(message)
+
+    @on(SyncFinished)
+    def _sync_finished(self, message: SyncFinished) -> None:
+        summary = message.summary
+        self.sync_running = False
+        self.last_summary = summary
+        self.sync_board.finish(summary.elapsed_s)
+        self.sync_signal.publish(message)
+        self._data_changed()
+        if summary.status == "success":
+            self.notify(f"Sync finished: {summary.work_items} work items, {summary.pull_requests} pull requests.",
+                        title="Sync", timeout=4)
+            if self.demo and self.current_mode == "sync":
+                self.switch_mode("dashboard")
+        elif summary.status == "cancelled":
+            self.notify("Sync cancelled; every page committed so far is kept.", title="Sync", severity="warning")
+        else:
+            where = f" ({summary.error_project})" if summary.error_project else ""
+            self.notify(f"Sync failed{where}: {summary.first_error or 'see the summary'}", title="Sync",
+                        severity="error", timeout=10)
+
+    @on(ExportDone)
+    def _export_done(self, message: ExportDone) -> None:
+        directory = str(Path(message.paths[0]).parent) if message.paths else ""
+        names = ", ".join(Path(p).name for p in message.paths)
+        self.notify(f"Wrote {len(message.paths)} files to {directory}: {names}", title="Export", timeout=10)
+
+    def _data_changed(self) -> None:
+        self.data_version += 1
+        self.check_store_has_data()
+        self.post_message(DataChanged(self.data_version))
+        self.screen.post_message(DataChanged(self.data_version))
+
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place where worker failures become a modal or a notification."""
+        worker = event.worker
+        if event.state != WorkerState.ERROR:
+            return
+        error = worker.error
+        if worker.group == "sync":
+            self.sync_running = False
+            self.sync_error = error
+            self.sync_board.finish(time.monotonic() - (self.sync_board.started_at or time.monotonic()))
+            self.refresh_bindings()
+            self.sync_signal.publish(error)
+        if isinstance(error, MODAL_ERRORS):
+            self.push_error(type(error).__name__.replace("Error", " problem"), error.message)
+        elif isinstance(error, FlowtuiError):
+            self.notify(error.message, title=worker.name.capitalize(), severity="error", timeout=10)
+        else:
+            self.log.error(worker, error)
+            self.notify(f"{type(error).__name__}: {error}", title=f"{worker.name.capitalize()} failed",
+                        severity="error", timeout=10)
+
+
+def make_app(settings: Settings, *, store: Store | None, transport: httpx.BaseTransport | None = None,
+             keyring_backend: Any = None, clock: Callable[[], datetime] | None = None,
+             demo: bool = False) -> FlowApp:
+    """Build the app with its dependencies injected (the only constructor the CLI and tests use).
+
+    transport: the httpx transport for ADO (the simulated ADO in tests and demo mode; None = network).
+    keyring_backend: a keyring backend installed before the PAT is read or saved (tests: in memory).
+    clock: returns "now" as an aware UTC datetime (tests freeze it). demo: sync the simulated org.
+    """
+    return FlowApp(settings, store=store, transport=transport, keyring_backend=keyring_backend,
+                   clock=clock, demo=demo)
+
+
+__all__ = ["VIEWS", "VIEW_TITLES", "FlowApp", "make_app"]

@@ -1,0 +1,109 @@
+"""The dashboard's KPI table: one row per KPI with its value, change vs the previous period and a sparkline.
+
+`Kpi` is plain data (built by the dashboard from the metrics report); `sparkline` and `change_text`
+are pure functions, so the table's look is testable without an app.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import DataTable
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One dashboard row. `better` says which direction is good ("up", "down" or "" for neutral)."""
+
+    key: str
+    label: str
+    value: float | None
+    unit: str
+    previous: float | None
+    series: tuple[float | None, ...]
+    better: str = "down"
+    note: str = ""
+    decimals: int = 1
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    """Eight-level block sparkline scaled from 0 to the series maximum; a gap (None) is a space.
+
+    Scaling from zero (not from the minimum) keeps a flat, healthy series from looking like a cliff.
+    """
+    known = [v for v in values if v is not None]
+    top = max(known) if known else 0.0
+    out = []
+    for v in values:
+        if v is None:
+            out.append(" ")
+        elif top <= 0:
+            out.append(BLOCKS[0])
+        else:
+            out.append(BLOCKS[min(len(BLOCKS) - 1, int(round(v / top * (len(BLOCKS) - 1))))])
+    return "".join(out)
+
+
+def format_value(value: float | None, unit: str, decimals: int = 1) -> str:
+    """`12.3 d`, `45 %`, `7`; an undefined value is an em dash."""
+    if value is None:
+        return "—"
+    number = f"{value:,.{decimals}f}"
+    return f"{number} {unit}".rstrip() if unit else number
+
+
+def change_text(current: float | None, previous: float | None, better: str) -> Text:
+    """Relative change `+12%` / `−8%`, green when it moves the good way, red when the bad way."""
+    if current is None or previous is None:
+        return Text("—", style="dim")
+    if previous == 0:
+        return Text("new" if current else "±0%", style="dim")
+    ratio = (current - previous) / abs(previous)
+    pct = round(ratio * 100)
+    if pct == 0:
+        return Text("±0%", style="dim")
+    arrow = "▲" if pct > 0 else "▼"
+    good = (pct > 0 and better == "up") or (pct < 0 and better == "down")
+    style = "" if not better else ("green" if good else "red")
+    return Text(f"{arrow} {'+' if pct > 0 else '−'}{abs(pct)}%", style=style)
+
+
+class KpiTable(DataTable):
+    """A read-only table of `Kpi` rows (j/k/g/G move the cursor)."""
+
+    BINDINGS = [
+        Binding("j", "cursor_down", "Down", id="cursor_down", show=False),
+        Binding("k", "cursor_up", "Up", id="cursor_up", show=False),
+        Binding("g", "scroll_top", "Top", id="cursor_top", show=False),
+        Binding("G", "scroll_bottom", "Bottom", id="cursor_bottom", show=False),
+    ]
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        for label, key in (("KPI", "kpi"), ("Now", "value"), ("vs prev.", "change"), ("12 weeks", "trend"),
+                           ("Previous", "previous"), ("Note", "note")):
+            self.add_column(label, key=key)
+
+    def show_kpis(self, kpis: Sequence[Kpi], *, notes: bool = True) -> None:
+        """Replace the rows with these KPIs (`notes=False` leaves the notes out for narrow terminals)."""
+        self.clear()
+        for k in kpis:
+            cells = [
+                Text(k.label, style="bold"),
+                Text(format_value(k.value, k.unit, k.decimals), justify="right"),
+                change_text(k.value, k.previous, k.better),
+                Text(sparkline(k.series), style="cyan"),
+                Text(format_value(k.previous, k.unit, k.decimals), style="dim", justify="right"),
+            ]
+            cells.append(Text(k.note if notes else "", style="dim"))
+            self.add_row(*cells, key=k.key)
+
+
+__all__ = ["BLOCKS", "Kpi", "KpiTable", "change_text", "format_value", "sparkline"]

@@ -1,0 +1,61 @@
+"""The top bar every screen shows: the view tabs (current one highlighted), the org, demo and sync state.
+
+Screens just `yield StatusBar()`; it redraws itself when the mode changes or a sync starts/stops.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+
+class StatusBar(Static):
+    """`1 Dashboard  2 Work items …   contoso · DEMO · syncing…`."""
+
+    DEFAULT_CSS = """
+    StatusBar { dock: top; height: 1; background: $panel; color: $text; padding: 0 1; }
+    """
+
+    def on_mount(self) -> None:
+        app: Any = self.app
+        app.mode_change_signal.subscribe(self, lambda _mode: self.redraw())
+        if hasattr(app, "sync_signal"):
+            app.sync_signal.subscribe(self, lambda _msg: self.redraw())
+        self.redraw()
+
+    def redraw(self) -> None:
+        self.update(self.render_bar())
+
+    def render_bar(self) -> Text:
+        from flowtui.app import VIEWS
+        from flowtui.config import organization_name
+
+        app: Any = self.app
+        current = app.current_mode
+        text = Text(no_wrap=True, overflow="ellipsis")
+        for i, (mode, title) in enumerate(VIEWS, start=1):
+            style = "bold reverse" if mode == current else ""
+            text.append(f" {i} {title} ", style=style)
+        if current in ("sync", "settings"):
+            text.append(f" {current.capitalize()} ", style="bold reverse")
+        right = Text()
+        org = getattr(app, "settings", None)
+        if org is not None and org.org_url:
+            right.append(organization_name(org.org_url), style="dim")
+        if getattr(app, "demo", False):
+            right.append("  DEMO", style="bold yellow")
+        if getattr(app, "sync_running", False):
+            right.append("  syncing…", style="bold green")
+        width = self.size.width - 2 if self.size.width else 120
+        gap = max(1, width - text.cell_len - right.cell_len)
+        text.append(" " * gap)
+        text.append_text(right)
+        return text
+
+    def on_resize(self) -> None:
+        self.redraw()
+
+
+__all__ = ["StatusBar"]

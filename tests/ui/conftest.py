@@ -1,0 +1,106 @@
+"""UI test fixtures (owner: TUI-shell). TUI-views' fixtures live in `conftest_views.py`, imported below.
+
+Session data — build once, share everywhere:
+
+* `demo_store_path` (session): the *tiny* simulated organization (seed 7, two projects "Fabrikam Web"
+  and "Contoso Platform", 68 work items, 22 PRs, clock `AS_OF` = 2026-11-23 12:00 UTC) synced ONCE
+  per session through the real `flowtui.sync.run_sync` and the in-process simulated ADO (no faults)
+  into a temp SQLite file; its sync run is re-dated to `SYNCED_AT` = AS_OF − 3 h (deterministic
+  "last synced 3 h ago"). Treat it as read-only; tests that sync again use `fresh_store`.
+* `demo_store` (function): that store opened for one test (closed afterwards).
+* `fresh_store` (function): an empty store in the test's tmp dir.
+* `shell_settings` (function): Settings for the tiny demo org (org URL, both projects), with the
+  config file and db path inside the test's tmp dir (saving from the Settings screen lands there).
+* `tiny_sim` (function): a fresh `SimulatedAdo` for the tiny org (accepts only `DEMO_PAT`).
+* `make_shell_app` (function): `make_shell_app(store, settings=None, transport=None, demo=False, **kw)`
+  → `flowtui.app.make_app(...)` with the frozen clock `AS_OF` and an in-memory keyring backend.
+
+Every snapshot test asserts `app._exception is None` afterwards (snap_compare passes even when the
+app raised). The root conftest isolates XDG dirs, strips FLOWTUI_*/TEXTUAL_*/NO_COLOR and keeps the
+real keyring out of reach.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest_views import *  # noqa: F403 - TUI-views' fixtures (views_store, ViewsApp, ...)
+
+from flowtui.config import Settings, load_settings
+from flowtui.demo_mode import DEMO_PAT, demo_now, demo_org_url, demo_project_names, demo_simulator
+from flowtui.store import Store, open_store
+
+AS_OF: datetime = demo_now()
+SYNCED_AT: datetime = AS_OF - timedelta(hours=3)
+TINY = "tiny"
+TINY_PROJECTS: list[str] = demo_project_names(TINY)
+
+
+def tiny_settings(tmp: Path, **flags: Any) -> Settings:
+    """Settings for the tiny demo org; config file and store live in `tmp`; no environment is read."""
+    values = {"ado.org_url": demo_org_url(), "ado.projects": TINY_PROJECTS, **flags}
+    return load_settings(config=tmp / "config.toml", db=tmp / "flowtui.sqlite", flags=values, env={})
+
+
+@pytest.fixture(scope="session")
+def demo_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny demo org synced once through the real sync path (see the module docstring)."""
+    from flowtui.demo.faults import Faults
+    from flowtui.sync import run_sync
+
+    tmp = tmp_path_factory.mktemp("demo-store")
+    settings = tiny_settings(tmp)
+    sim = demo_simulator(TINY, faults=Faults())
+    with open_store(settings.db_path) as store:
+        summary = run_sync(settings, store, pat=DEMO_PAT, transport=sim.transport, now=AS_OF)
+        assert summary.status == "success", summary.first_error
+        # The run record carries the real wall-clock time; pin it to AS_OF − 3 h so "last synced 3 h
+        # ago" is the same on every run (the store API has no setter: plain SQL, test-only).
+        from flowtui.store.models import to_micros
+
+        store.db.execute_sql("UPDATE sync_run SET started_at = ?, finished_at = ?",
+                             (to_micros(SYNCED_AT) - 5_000_000, to_micros(SYNCED_AT)))
+    return settings.db_path
+
+
+@pytest.fixture
+def demo_store(demo_store_path: Path) -> Iterator[Store]:
+    store = open_store(demo_store_path)
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def fresh_store(tmp_path: Path) -> Iterator[Store]:
+    store = open_store(tmp_path / "fresh.sqlite")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def shell_settings(tmp_path: Path) -> Settings:
+    return tiny_settings(tmp_path)
+
+
+@pytest.fixture
+def tiny_sim() -> Any:
+    from flowtui.demo.faults import Faults
+
+    return demo_simulator(TINY, faults=Faults())
+
+
+@pytest.fixture
+def make_shell_app(shell_settings: Settings, memory_keyring: Any) -> Callable[..., Any]:
+    """A factory for FlowApp with the frozen clock and the in-memory keyring."""
+    from flowtui.app import make_app
+
+    def factory(store: Store | None, settings: Settings | None = None, transport: Any = None,
+                demo: bool = False, **kwargs: Any) -> Any:
+        return make_app(settings or shell_settings, store=store, transport=transport,
+                        keyring_backend=memory_keyring, clock=lambda: AS_OF, demo=demo, **kwargs)
+
+    return factory
