@@ -34,16 +34,7 @@ from flowtui.config import Settings, load_settings
 from flowtui.demo_mode import DEMO_PAT, demo_now, demo_org_url, demo_project_names, demo_simulator
 from flowtui.store import Store, open_store
 
-AS_OF: datetime = demo_now()
-SYNCED_AT: datetime = AS_OF - timedelta(hours=3)
-TINY = "tiny"
-TINY_PROJECTS: list[str] = demo_project_names(TINY)
-
-
-def tiny_settings(tmp: Path, **flags: Any) -> Settings:
-    """Settings for the tiny demo org; config file and store live in `tmp`; no environment is read."""
-    values = {"ado.org_url": demo_org_url(), "ado.projects": TINY_PROJECTS, **flags}
-    return load_settings(config=tmp / "config.toml", db=tmp / "flowtui.sqlite", flags=values, env={})
+from shell_support import AS_OF, SYNCED_AT, TINY, TINY_PROJECTS, tiny_settings  # noqa: E402,F401
 
 
 @pytest.fixture(scope="session")

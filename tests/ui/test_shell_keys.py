@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import AS_OF, tiny_settings
+from shell_support import AS_OF, tiny_settings
 from textual.message import Message
 from textual.widgets import Input
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from conftest import tiny_settings
+from shell_support import tiny_settings
 from textual.widgets import Input
 
 from flowtui.messages import SyncFinished, SyncProgressed, SyncStarted

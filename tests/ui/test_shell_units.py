@@ -97,7 +97,7 @@ def test_dashboard_wip_matches_the_views_store(views_store: Any, views_settings:
 
 def test_previous_window_agrees_with_a_full_report(demo_store: Any, shell_settings: Any) -> None:
     """The dashboard's light previous-period summary must equal build_report over that window."""
-    from conftest import AS_OF
+    from shell_support import AS_OF
 
     from flowtui.metrics import FlowPolicy, analyse, build_report
     from flowtui.metrics.calendar import resolve_window
@@ -122,7 +122,7 @@ def test_previous_window_agrees_with_a_full_report(demo_store: Any, shell_settin
 
 def test_dashboard_numbers_equal_flowtui_metrics(demo_store: Any, shell_settings: Any) -> None:
     """The dashboard reads further back (for the previous period) but must report what the CLI reports."""
-    from conftest import AS_OF
+    from shell_support import AS_OF
 
     from flowtui.domain import ItemFilter
     from flowtui.metrics import FlowPolicy
