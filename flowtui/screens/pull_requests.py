@@ -16,6 +16,7 @@ from textual.widgets import Footer, Input, Select, Static
 from flowtui.domain import PullRequest
 from flowtui.metrics.prs import cycle_hours
 from flowtui.screens.pull_requests_data import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, query_prs
+from flowtui.screens.paged_view import PagedTableActions
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import Column, PagedTable
 from flowtui.widgets.status_bar import StatusBar
@@ -36,8 +37,11 @@ class PrPageReady(Loaded):
     """One filtered, sorted page (payload: PrPage)."""
 
 
-class PullRequestsScreen(DataView):
+class PullRequestsScreen(PagedTableActions, DataView):
     """Pull requests: filter by repository/author/reviewer, search, sort, page, detail."""
+
+    TABLE_ID = "pr-table"
+    PAGE_SIZE = PAGE_SIZE
 
     AUTO_FOCUS = "#pr-table"
     BINDINGS = [
@@ -200,44 +204,12 @@ class PullRequestsScreen(DataView):
     def _input_submitted(self, _event: Input.Submitted) -> None:
         self.action_focus_table()
 
-    # --- actions ---------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        page = self.page
-        if page is None or page.store_total == 0:
-            return False  # nothing to move, sort or filter yet (the empty state is showing)
-        if action == "next_page":
-            return page is not None and page.query.offset + PAGE_SIZE < page.total
-        if action == "prev_page":
-            return page is not None and page.query.offset > 0
-        return True
-
-    def action_cursor_down(self) -> None:
-        self.query_one("#pr-table", PagedTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one("#pr-table", PagedTable).action_cursor_up()
-
-    def action_first_row(self) -> None:
-        self.query_one("#pr-table", PagedTable).action_first_row()
-
-    def action_last_row(self) -> None:
-        self.query_one("#pr-table", PagedTable).action_last_row()
-
-    def action_next_page(self) -> None:
-        if self.check_action("next_page", ()):
-            self._request(self.query_state.with_(offset=self.query_state.offset + PAGE_SIZE))
-
-    def action_prev_page(self) -> None:
-        if self.check_action("prev_page", ()):
-            self._request(self.query_state.with_(offset=max(0, self.query_state.offset - PAGE_SIZE)))
-
+    # --- actions (cursor, paging and order come from PagedTableActions) ----------------------
     def action_cycle_sort(self) -> None:
         current = self.query_state.order_by
         following = SORT_COLUMNS[(SORT_COLUMNS.index(current) + 1) % len(SORT_COLUMNS)]
         self._request(self.query_state.with_(order_by=following, descending=following in ("closed_at", "created_at")))
 
-    def action_toggle_order(self) -> None:
-        self._request(self.query_state.with_(descending=not self.query_state.descending))
 
     @on(PagedTable.HeaderSelected, "#pr-table")
     def _header_selected(self, event: PagedTable.HeaderSelected) -> None:

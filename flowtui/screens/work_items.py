@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
+from flowtui.screens.paged_view import PagedTableActions
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import Column, PagedTable
 from flowtui.widgets.status_bar import StatusBar
@@ -54,8 +55,11 @@ class DetailLoaded(Loaded):
     """The derivation of one item (payload: (item id, Explanation))."""
 
 
-class WorkItemsScreen(DataView):
+class WorkItemsScreen(PagedTableActions, DataView):
     """Work items: filter by type/state/bucket/assignee/area/tag, search, sort, page, detail."""
+
+    TABLE_ID = "wi-table"
+    PAGE_SIZE = PAGE_SIZE
 
     AUTO_FOCUS = "#wi-table"
     BINDINGS = [
@@ -249,44 +253,12 @@ class WorkItemsScreen(DataView):
     def _input_submitted(self, _event: Input.Submitted) -> None:
         self.action_focus_table()
 
-    # --- actions ---------------------------------------------------------------------------
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        page = self.page
-        if page is None or page.store_total == 0:
-            return False  # nothing to move, sort or filter yet (the empty state is showing)
-        if action == "next_page":
-            return page is not None and page.query.offset + PAGE_SIZE < page.total
-        if action == "prev_page":
-            return page is not None and page.query.offset > 0
-        return True
-
-    def action_cursor_down(self) -> None:
-        self.query_one("#wi-table", PagedTable).action_cursor_down()
-
-    def action_cursor_up(self) -> None:
-        self.query_one("#wi-table", PagedTable).action_cursor_up()
-
-    def action_first_row(self) -> None:
-        self.query_one("#wi-table", PagedTable).action_first_row()
-
-    def action_last_row(self) -> None:
-        self.query_one("#wi-table", PagedTable).action_last_row()
-
-    def action_next_page(self) -> None:
-        if self.check_action("next_page", ()):
-            self._request(self.query_state.with_(offset=self.query_state.offset + PAGE_SIZE))
-
-    def action_prev_page(self) -> None:
-        if self.check_action("prev_page", ()):
-            self._request(self.query_state.with_(offset=max(0, self.query_state.offset - PAGE_SIZE)))
-
+    # --- actions (cursor, paging and order come from PagedTableActions) ----------------------
     def action_cycle_sort(self) -> None:
         current = self.query_state.order_by
         following = SORT_COLUMNS[(SORT_COLUMNS.index(current) + 1) % len(SORT_COLUMNS)] if current in SORT_COLUMNS else "id"
         self._request(self.query_state.with_(order_by=following, descending=False))
 
-    def action_toggle_order(self) -> None:
-        self._request(self.query_state.with_(descending=not self.query_state.descending))
 
     @on(PagedTable.HeaderSelected, "#wi-table")
     def _header_selected(self, event: PagedTable.HeaderSelected) -> None:
