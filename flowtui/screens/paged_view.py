@@ -5,7 +5,30 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from textual.binding import Binding
+
 from flowtui.widgets.paged_table import PagedTable
+
+
+def table_view_bindings(prefix: str) -> list[Binding]:
+    """The keys of a paged table view; binding ids are `{prefix}.{name}` (remappable in [ui] keymap)."""
+    return [
+        Binding("j", "cursor_down", "Down", id=f"{prefix}.down", show=False),
+        Binding("k", "cursor_up", "Up", id=f"{prefix}.up", show=False),
+        Binding("g", "first_row", "First row", id=f"{prefix}.first", show=False),
+        Binding("G", "last_row", "Last row", id=f"{prefix}.last", show=False),
+        Binding("n", "next_page", "Next page", id=f"{prefix}.next_page"),
+        Binding("p", "prev_page", "Previous page", id=f"{prefix}.prev_page"),
+        Binding("pagedown", "next_page", "Next page", id=f"{prefix}.next_page_key", show=False, priority=True),
+        Binding("pageup", "prev_page", "Previous page", id=f"{prefix}.prev_page_key", show=False, priority=True),
+        Binding("o", "cycle_sort", "Sort column", id=f"{prefix}.sort"),
+        Binding("O", "toggle_order", "Sort direction", id=f"{prefix}.sort_order", show=False),
+        Binding("slash", "search", "Search", id=f"{prefix}.search"),
+        Binding("c", "clear_filters", "Clear filters", id=f"{prefix}.clear"),
+        Binding("f", "next_filter", "Filters", id=f"{prefix}.filters"),
+        Binding("d", "toggle_detail", "Detail", id=f"{prefix}.detail"),
+        Binding("escape", "focus_table", "Back to table", id=f"{prefix}.focus_table", show=False),
+    ]
 
 
 class PagedTableActions:

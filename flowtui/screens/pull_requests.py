@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
 from flowtui.domain import PullRequest
 from flowtui.metrics.prs import cycle_hours
 from flowtui.screens.pull_requests_data import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, query_prs
-from flowtui.screens.paged_view import PagedTableActions
+from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import Column, PagedTable
 from flowtui.widgets.status_bar import StatusBar
@@ -44,23 +43,7 @@ class PullRequestsScreen(PagedTableActions, DataView):
     PAGE_SIZE = PAGE_SIZE
 
     AUTO_FOCUS = "#pr-table"
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", id="pull_requests.down", show=False),
-        Binding("k", "cursor_up", "Up", id="pull_requests.up", show=False),
-        Binding("g", "first_row", "First row", id="pull_requests.first", show=False),
-        Binding("G", "last_row", "Last row", id="pull_requests.last", show=False),
-        Binding("n", "next_page", "Next page", id="pull_requests.next_page"),
-        Binding("p", "prev_page", "Previous page", id="pull_requests.prev_page"),
-        Binding("pagedown", "next_page", "Next page", id="pull_requests.next_page_key", show=False, priority=True),
-        Binding("pageup", "prev_page", "Previous page", id="pull_requests.prev_page_key", show=False, priority=True),
-        Binding("o", "cycle_sort", "Sort column", id="pull_requests.sort"),
-        Binding("O", "toggle_order", "Sort direction", id="pull_requests.sort_order", show=False),
-        Binding("slash", "search", "Search", id="pull_requests.search"),
-        Binding("c", "clear_filters", "Clear filters", id="pull_requests.clear"),
-        Binding("f", "next_filter", "Filters", id="pull_requests.filters"),
-        Binding("d", "toggle_detail", "Detail", id="pull_requests.detail"),
-        Binding("escape", "focus_table", "Back to table", id="pull_requests.focus_table", show=False),
-    ]
+    BINDINGS = table_view_bindings("pull_requests")
 
     def __init__(self) -> None:
         super().__init__()

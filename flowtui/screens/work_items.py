@@ -13,11 +13,10 @@ from datetime import datetime
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
-from flowtui.screens.paged_view import PagedTableActions
+from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import Column, PagedTable
 from flowtui.widgets.status_bar import StatusBar
@@ -62,23 +61,7 @@ class WorkItemsScreen(PagedTableActions, DataView):
     PAGE_SIZE = PAGE_SIZE
 
     AUTO_FOCUS = "#wi-table"
-    BINDINGS = [
-        Binding("j", "cursor_down", "Down", id="work_items.down", show=False),
-        Binding("k", "cursor_up", "Up", id="work_items.up", show=False),
-        Binding("g", "first_row", "First row", id="work_items.first", show=False),
-        Binding("G", "last_row", "Last row", id="work_items.last", show=False),
-        Binding("n", "next_page", "Next page", id="work_items.next_page"),
-        Binding("p", "prev_page", "Previous page", id="work_items.prev_page"),
-        Binding("pagedown", "next_page", "Next page", id="work_items.next_page_key", show=False, priority=True),
-        Binding("pageup", "prev_page", "Previous page", id="work_items.prev_page_key", show=False, priority=True),
-        Binding("o", "cycle_sort", "Sort column", id="work_items.sort"),
-        Binding("O", "toggle_order", "Sort direction", id="work_items.sort_order", show=False),
-        Binding("slash", "search", "Search", id="work_items.search"),
-        Binding("c", "clear_filters", "Clear filters", id="work_items.clear"),
-        Binding("f", "next_filter", "Filters", id="work_items.filters"),
-        Binding("d", "toggle_detail", "Detail", id="work_items.detail"),
-        Binding("escape", "focus_table", "Back to table", id="work_items.focus_table", show=False),
-    ]
+    BINDINGS = table_view_bindings("work_items")
 
     def __init__(self) -> None:
         super().__init__()
