@@ -33,9 +33,14 @@ def table_view_bindings(prefix: str) -> list[Binding]:
 
 class PagedTableActions:
     """Mix into a DataView that has `page` (the shown page or None), `query_state` (with `offset`,
-    `descending` and `with_(...)`) and `_request(query)`; set TABLE_ID and PAGE_SIZE."""
+    `descending` and `with_(...)`) and `_request(query)`.
 
-    TABLE_ID: ClassVar[str]
+    Set ID_PREFIX (the screen's widgets are `#{prefix}-table`, `-empty`, `-body`, `-filters`,
+    `-status`, `-search`, `-detail`), FILTER_IDS (the filter fields in focus order) and PAGE_SIZE.
+    """
+
+    ID_PREFIX: ClassVar[str]
+    FILTER_IDS: ClassVar[tuple[str, ...]]
     PAGE_SIZE: ClassVar[int]
     page: Any
     query_state: Any
@@ -44,7 +49,14 @@ class PagedTableActions:
         raise NotImplementedError
 
     def _table(self) -> PagedTable:
-        return self.query_one(f"#{self.TABLE_ID}", PagedTable)  # type: ignore[attr-defined]
+        return self.query_one(f"#{self.ID_PREFIX}-table", PagedTable)  # type: ignore[attr-defined]
+
+    def _show_empty(self, empty: bool) -> None:
+        """The friendly empty state instead of the table, filters and status line (or back)."""
+        p = self.ID_PREFIX
+        self.query_one(f"#{p}-empty").display = empty  # type: ignore[attr-defined]
+        for part in ("body", "filters", "status"):
+            self.query_one(f"#{p}-{part}").display = not empty  # type: ignore[attr-defined]
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         page = self.page
@@ -78,3 +90,20 @@ class PagedTableActions:
 
     def action_toggle_order(self) -> None:
         self._request(self.query_state.with_(descending=not self.query_state.descending))
+
+    def action_focus_table(self) -> None:
+        self._table().focus()
+
+    def action_search(self) -> None:
+        self.query_one(f"#{self.ID_PREFIX}-search").focus()  # type: ignore[attr-defined]
+
+    def action_next_filter(self) -> None:
+        """Focus the next filter field (from the table: the first one)."""
+        order = self.FILTER_IDS
+        current = self.focused.id if self.focused is not None else None  # type: ignore[attr-defined]
+        following = order[(order.index(current) + 1) % len(order)] if current in order else order[0]
+        self.query_one(f"#{following}").focus()  # type: ignore[attr-defined]
+
+    def action_toggle_detail(self) -> None:
+        pane = self.query_one(f"#{self.ID_PREFIX}-detail")  # type: ignore[attr-defined]
+        pane.display = not pane.display

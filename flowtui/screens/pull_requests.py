@@ -39,7 +39,8 @@ class PrPageReady(Loaded):
 class PullRequestsScreen(PagedTableActions, DataView):
     """Pull requests: filter by repository/author/reviewer, search, sort, page, detail."""
 
-    TABLE_ID = "pr-table"
+    ID_PREFIX = "pr"
+    FILTER_IDS = ('pr-repo', 'pr-author', 'pr-reviewer', 'pr-search')
     PAGE_SIZE = PAGE_SIZE
 
     AUTO_FOCUS = "#pr-table"
@@ -144,11 +145,6 @@ class PullRequestsScreen(PagedTableActions, DataView):
             for label, key, width in COLUMNS
         ])
 
-    def _show_empty(self, empty: bool) -> None:
-        self.query_one("#pr-empty").display = empty
-        for wid in ("#pr-body", "#pr-filters", "#pr-status"):
-            self.query_one(wid).display = not empty
-
     def _update_status(self) -> None:
         page = self.page
         if page is None:
@@ -202,23 +198,6 @@ class PullRequestsScreen(PagedTableActions, DataView):
             return
         q = self.query_state
         self._request(q.with_(order_by=key, descending=not q.descending if key == q.order_by else False))
-
-    def action_search(self) -> None:
-        self.query_one("#pr-search", Input).focus()
-
-    def action_next_filter(self) -> None:
-        """Focus the next filter field (from the table: the first one)."""
-        order = ['pr-repo', 'pr-author', 'pr-reviewer', 'pr-search']
-        current = self.focused.id if self.focused is not None else None
-        following = order[(order.index(current) + 1) % len(order)] if current in order else order[0]
-        self.query_one(f"#{following}").focus()
-
-    def action_focus_table(self) -> None:
-        self.query_one("#pr-table", PagedTable).focus()
-
-    def action_toggle_detail(self) -> None:
-        pane = self.query_one("#pr-detail")
-        pane.display = not pane.display
 
     def action_clear_filters(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):

@@ -57,7 +57,8 @@ class DetailLoaded(Loaded):
 class WorkItemsScreen(PagedTableActions, DataView):
     """Work items: filter by type/state/bucket/assignee/area/tag, search, sort, page, detail."""
 
-    TABLE_ID = "wi-table"
+    ID_PREFIX = "wi"
+    FILTER_IDS = ('wi-type', 'wi-state', 'wi-bucket', 'wi-assignee', 'wi-area', 'wi-tag', 'wi-search')
     PAGE_SIZE = PAGE_SIZE
 
     AUTO_FOCUS = "#wi-table"
@@ -165,11 +166,6 @@ class WorkItemsScreen(PagedTableActions, DataView):
             for label, key, width in COLUMNS
         ])
 
-    def _show_empty(self, empty: bool) -> None:
-        self.query_one("#wi-empty").display = empty
-        for wid in ("#wi-body", "#wi-filters", "#wi-status"):
-            self.query_one(wid).display = not empty
-
     def _update_status(self) -> None:
         page = self.page
         if page is None:
@@ -252,23 +248,6 @@ class WorkItemsScreen(PagedTableActions, DataView):
         q = self.query_state
         descending = not q.descending if key == q.order_by else False
         self._request(q.with_(order_by=key, descending=descending))
-
-    def action_search(self) -> None:
-        self.query_one("#wi-search", Input).focus()
-
-    def action_next_filter(self) -> None:
-        """Focus the next filter field (from the table: the first one)."""
-        order = ['wi-type', 'wi-state', 'wi-bucket', 'wi-assignee', 'wi-area', 'wi-tag', 'wi-search']
-        current = self.focused.id if self.focused is not None else None
-        following = order[(order.index(current) + 1) % len(order)] if current in order else order[0]
-        self.query_one(f"#{following}").focus()
-
-    def action_focus_table(self) -> None:
-        self.query_one("#wi-table", PagedTable).focus()
-
-    def action_toggle_detail(self) -> None:
-        pane = self.query_one("#wi-detail")
-        pane.display = not pane.display
 
     def action_clear_filters(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):
