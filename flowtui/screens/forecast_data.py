@@ -1,15 +1,13 @@
 """The Monte Carlo forecast behind the Forecast view (no widgets).
 
 The numbers come from `metrics.build_forecast` (SPEC §7.12). The view also draws the distribution
-of trial outcomes, which the metrics engine does not return: `trial_outcomes` replays the engine's
-trials — the same samples (`forecast.daily_samples`), the same `random.Random(seed)` draw sequence
-and stopping rule — so the histogram shows exactly the trials whose percentiles fill the table.
-A unit test checks that the percentiles of these outcomes equal the engine's answers.
+of trial outcomes: `trial_outcomes` takes them from the engine's own `how_many_totals` /
+`when_days` (same samples, seed and draws), so the histogram shows exactly the trials whose
+percentiles fill the table. A unit test checks that their percentiles equal the engine's answers.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,20 +34,11 @@ class ForecastRun:
 
 def trial_outcomes(samples: Sequence[int], *, trials: int, seed: int, days: int | None = None,
                    items: int | None = None) -> list[int]:
-    """Sorted per-trial totals (how many in `days`) or day counts (when `items` are done)."""
-    rnd = random.Random(seed).random
-    n = len(samples)
+    """Sorted per-trial totals (how many in `days`) or day counts (when `items` are done): the
+    engine's own trials, so the histogram shows exactly what the confidence table summarises."""
     if days is not None:
-        return sorted(sum(samples[int(rnd() * n)] for _ in range(days)) for _ in range(trials))
-    target = items or 0
-    out = []
-    for _ in range(trials):
-        total = day = 0
-        while total < target and day <= fc.MAX_DAYS:
-            total += samples[int(rnd() * n)]
-            day += 1
-        out.append(day)
-    return sorted(out)
+        return fc.how_many_totals(samples, days, trials, seed)
+    return fc.when_days(samples, items or 0, trials, seed)
 
 
 def load_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: int | None = None) -> Analysis:
