@@ -165,7 +165,9 @@ class PullRequest:
 
 @dataclass(frozen=True, slots=True)
 class SyncRun:
-    """The record of one sync run. status: running | success | failed | cancelled."""
+    """The record of one sync run. status: running | success | failed | cancelled | interrupted.
+
+    `interrupted`: the process died mid-run (SIGKILL, crash); set when the next sync starts."""
 
     id: int
     started_at: datetime

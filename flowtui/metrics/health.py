@@ -78,8 +78,11 @@ def findings(flows: Sequence[ItemFlow], pull_requests: Sequence[PullRequest], ru
         + _names([str(i) for i in bare]))
     lonely = sorted(p.uid for p in completed(pull_requests) if not p.reviewers)
     add("pr_without_reviewers", len(lonely), "completed pull requests had no reviewers: " + _names(lonely))
-    failed = [r for r in runs if r.status == "failed"]
+    # A run killed mid-way (marked `interrupted` at the next start) left its data as incomplete as a failed one.
+    failed = [r for r in runs if r.status in ("failed", "interrupted")]
+    interrupted = sum(1 for r in failed if r.status == "interrupted")
     add("sync_failed", len(failed), "recent sync runs failed"
+        + (f" ({interrupted} interrupted)" if interrupted else "")
         + (f"; first error: {failed[0].first_error}" if failed and failed[0].first_error else ""))
     throttled = [r for r in runs if r.throttled_seconds > 0]
     add("sync_throttled", len(throttled), "recent sync runs were throttled for "

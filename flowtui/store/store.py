@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,10 +13,14 @@ from peewee import PeeweeException
 from flowtui.errors import StoreError
 from flowtui.store.database import open_database
 from flowtui.store.queries import ReadMixin
+from flowtui.store.runs import RunsMixin
 from flowtui.store.writes import WriteMixin
 
+_SQLITE_FULL = 13
+_SQLITE_READONLY = 8
 
-class Store(ReadMixin, WriteMixin):
+
+class Store(ReadMixin, RunsMixin, WriteMixin):
     """A flowtui store. Safe to share between threads: each thread gets its own SQLite connection."""
 
     def __init__(self, path: Path) -> None:
@@ -26,17 +31,18 @@ class Store(ReadMixin, WriteMixin):
     def transaction(self) -> Iterator[None]:
         """Everything inside commits together or not at all (nested blocks become savepoints).
 
-        SQLite errors (disk full, read-only file, locked) surface as StoreError.
+        SQLite errors (disk full, read-only file, locked) surface as StoreError naming the real
+        cause: when SQLite has already rolled back (SQLITE_FULL does), the failed ROLLBACK that
+        follows ("cannot rollback - no transaction is active") is not what the user is told.
         """
         try:
             with self.db.atomic():
                 yield
-        except (PeeweeException, sqlite3.Error) as exc:  # raw cursors raise sqlite3 errors unwrapped
-            raise StoreError(f"Writing to the store {self.path} failed ({exc}); nothing from this step was kept.") from None
-        except OSError as exc:
-            raise StoreError(f"Writing to the store {self.path} failed ({exc.strerror}).") from None
+        except (PeeweeException, sqlite3.Error, OSError) as exc:  # raw cursors raise sqlite3 errors unwrapped
+            raise write_error(self.path, exc) from None
 
     def close(self) -> None:
+        self.release_writer()
         self.db.close()
 
     def __enter__(self) -> Store:
@@ -44,6 +50,48 @@ class Store(ReadMixin, WriteMixin):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """`exc` and what it wraps or interrupted (peewee puts the sqlite3 error in args[0]), oldest last."""
+    seen: list[BaseException] = []
+    todo: list[BaseException | None] = [exc]
+    while todo and len(seen) < 20:
+        item = todo.pop(0)
+        if item is None or any(item is s for s in seen):
+            continue
+        seen.append(item)
+        wrapped = item.args[0] if item.args and isinstance(item.args[0], BaseException) else None
+        todo.extend([wrapped, item.__cause__, item.__context__])
+    return seen
+
+
+def _code(exc: BaseException) -> int | None:
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code & 0xFF if isinstance(code, int) else None
+
+
+def write_error(path: Path, exc: BaseException) -> StoreError:
+    """The StoreError for a failed write, naming its real cause (a full disk, a read-only store)."""
+    chain = _chain(exc)
+    for item in chain:
+        text = str(item).lower()
+        if (isinstance(item, OSError) and item.errno == errno.ENOSPC) or _code(item) == _SQLITE_FULL \
+                or "database or disk is full" in text:
+            return StoreError(
+                f"The disk is full at {path.parent}: writing to the store {path} failed and nothing from this "
+                "step was kept; free some space and sync again (it resumes where it stopped)."
+            )
+    for item in chain:
+        if _code(item) == _SQLITE_READONLY or "readonly database" in str(item).lower() \
+                or (isinstance(item, OSError) and item.errno in (errno.EROFS, errno.EACCES, errno.EPERM)):
+            return StoreError(
+                f"The store {path} is read-only (the file or its directory cannot be written); "
+                "nothing from this step was kept. Make it writable or point --db elsewhere."
+            )
+    root = next((i for i in chain if "cannot rollback" not in str(i).lower()), exc)
+    why = root.strerror if isinstance(root, OSError) and root.strerror else str(root) or type(root).__name__
+    return StoreError(f"Writing to the store {path} failed ({why}); nothing from this step was kept.")
 
 
 def open_store(path: Path | str) -> Store:

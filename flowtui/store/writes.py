@@ -61,7 +61,7 @@ _SQL_FROM_PREVIOUS = (
 
 
 class WriteMixin:
-    """Upserts, cursors and run records; `self.db` is the peewee SqliteDatabase."""
+    """Upserts and cursors; `self.db` is the peewee SqliteDatabase (run records: `flowtui.store.runs`)."""
 
     def _many(self, sql: str, rows: list[tuple]) -> None:
         if rows:
@@ -178,26 +178,3 @@ class WriteMixin:
             self.db.execute_sql("DELETE FROM sync_cursor WHERE organization = ?", (org,))
         else:
             self.db.execute_sql("DELETE FROM sync_cursor WHERE organization = ? AND project = ?", (org, project))
-
-    def start_run(self, org: str) -> int:
-        """Open a run record with status 'running' (never 'success' until finish_run says so)."""
-        cursor = self.db.execute_sql(
-            "INSERT INTO sync_run (organization, started_at, status, work_items, revisions, pull_requests, "
-            "requests, throttled_seconds, warnings) VALUES (?, ?, 'running', 0, 0, 0, 0, 0, 0)",
-            (org, to_micros(utc_now())),
-        )
-        return int(cursor.lastrowid)
-
-    def finish_run(
-        self, run_id: int, *, status: str, work_items: int = 0, revisions: int = 0, pull_requests: int = 0,
-        requests: int = 0, throttled_seconds: float = 0.0, warnings: int = 0,
-        first_error: str | None = None, error_project: str | None = None,
-    ) -> None:
-        if status not in ("success", "failed", "cancelled"):
-            raise ValueError(f"unknown run status {status!r}")
-        self.db.execute_sql(
-            "UPDATE sync_run SET finished_at = ?, status = ?, work_items = ?, revisions = ?, pull_requests = ?, "
-            "requests = ?, throttled_seconds = ?, warnings = ?, first_error = ?, error_project = ? WHERE id = ?",
-            (to_micros(utc_now()), status, work_items, revisions, pull_requests, requests, throttled_seconds,
-             warnings, first_error, error_project, run_id),
-        )

@@ -6,6 +6,9 @@ window; then, once for all projects, (4) threads of recent PRs. A project that f
 failed and the next project still runs; committed pages are never rolled back. A rejected PAT, an
 unreachable host (DNS/TLS) or a store failure stops the whole run. The run record is opened first and always closed with
 `failed` or `cancelled` unless every project succeeded, so a crash never leaves "success" behind.
+Opening it takes the store's writer lock (`flowtui.store.runs`): a second sync of the same store is
+refused with the holder's pid, host, start time and command, and records left `running` by a killed
+process are marked `interrupted`; closing it releases the lock.
 
 Cursors (the revisions continuation token, the PR watermark) only move forward; `full=True` ignores
 them, re-reads everything from the history start (and every recent PR's threads) and then stores
@@ -97,6 +100,8 @@ def run_sync(
     except BaseException:
         client.close()
         raise
+    if store.interrupted_runs:
+        log.info("%d earlier sync run(s) had been interrupted", store.interrupted_runs)
     summary = SyncSummary(run_id=run_id, status="running")
     ctx = SyncContext(settings, store, client, org, org_url, run_now, summary, full=full, progress_cb=progress, cancel_cb=cancel)
     client.on_wait = ctx.on_wait
@@ -259,18 +264,25 @@ def _finish(ctx: SyncContext, status: str, started: float, clock: Callable[[], f
     summary.throttled_seconds = ctx.client.throttled_seconds
     summary.elapsed_s = max(0.0, clock() - started)
     summary.api_version = ctx.client.api_version
-    ctx.store.finish_run(
-        summary.run_id,
-        status=status,
-        work_items=summary.work_items,
-        revisions=summary.revisions,
-        pull_requests=summary.pull_requests,
-        requests=summary.requests,
-        throttled_seconds=summary.throttled_seconds,
-        warnings=ctx.warning_count,
-        first_error=summary.first_error,
-        error_project=summary.error_project,
-    )
+    try:
+        ctx.store.finish_run(
+            summary.run_id,
+            status=status,
+            work_items=summary.work_items,
+            revisions=summary.revisions,
+            pull_requests=summary.pull_requests,
+            requests=summary.requests,
+            throttled_seconds=summary.throttled_seconds,
+            warnings=ctx.warning_count,
+            first_error=summary.first_error,
+            error_project=summary.error_project,
+        )
+    except StoreError as exc:
+        if status == "success":
+            raise
+        # The run's own error is the one to report; its record stays `running` until the next
+        # start marks it `interrupted` (the writer lock was released all the same).
+        log.warning("the run record could not be closed: %s", exc.message)
     ctx.project = ""
     ctx.emit(STAGE_FINISHED, message=f"sync {status}: {summary.work_items} work items, {summary.revisions} revisions, "
              f"{summary.pull_requests} pull requests, {summary.requests} requests")
