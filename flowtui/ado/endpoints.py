@@ -8,7 +8,7 @@ WIQL results). Project-scoped routes are used throughout (cheaper, and what 7.1 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 from urllib.parse import quote
 
 from flowtui.ado.errors import ResultLimitError
@@ -123,11 +123,15 @@ def reporting_revisions(
     return read_revisions_batch(response)
 
 
-def wiql_ids(client: AdoClient, project: str, where: str, *, slice_size: int = WIQL_SLICE) -> Iterator[list[int]]:
+def wiql_ids(
+    client: AdoClient, project: str, where: str, *, slice_size: int = WIQL_SLICE,
+    on_as_of: Callable[[datetime], None] | None = None,
+) -> Iterator[list[int]]:
     """Work item ids matching `where`, in id order, sliced by id keyset under the result cap.
 
     Each slice asks for `[System.Id] > last ORDER BY [System.Id]` with `$top`; a server that still
-    answers VS402337 gets the slice halved.
+    answers VS402337 gets the slice halved. `on_as_of` is called with each answer's `asOf` (the
+    server's time when that query ran) when the server sends one.
     """
     last = 0
     size = slice_size
@@ -147,6 +151,9 @@ def wiql_ids(client: AdoClient, project: str, where: str, *, slice_size: int = W
             continue
         if not isinstance(data, dict) or not isinstance(data.get("workItems", []), list):
             raise PayloadError("The WIQL answer has no `workItems` list.")
+        as_of = parse_ado_datetime(data.get("asOf")) if isinstance(data.get("asOf"), str) else None
+        if on_as_of is not None and as_of is not None:
+            on_as_of(as_of)
         ids = sorted({int(w["id"]) for w in data.get("workItems", []) if isinstance(w, dict) and _is_int(w.get("id"))})
         ids = [i for i in ids if i > last]
         if ids:

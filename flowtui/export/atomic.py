@@ -4,26 +4,41 @@ The export directory rule (SPEC §8, §11):
 
 * DIR may not exist yet: it is created (with its parents).
 * DIR may exist and be empty, or hold only files flowtui writes (the ten export file names, plus
-  temporaries `.flowtui-export-*.tmp` left by a killed export): a re-export overwrites them.
+  temporaries `.flowtui-export-*.tmp` and backups `.flowtui-export-*.bak` left by a killed
+  export): a re-export overwrites them.
 * DIR holding anything else (another file, a sub-directory, a symlink, a hidden file) is refused
   with a UsageError (exit 2) naming the directory and the first few foreign entries — flowtui never
   mixes its files with someone else's, and never deletes what it did not write. Nothing is written.
 * DIR that cannot be created or written (it is a file, its parent is a file, permissions, a
   read-only file system, a full disk) is an ExportError (exit 1); nothing half-written remains.
 
-Every file is first written under a temporary name inside DIR (same file system, so the rename is
-atomic), flushed and fsynced; only when all of them were written are they renamed into place, one
-`os.replace` each, and the directory is fsynced. On any failure the temporaries are removed. A crash
-between two renames (power loss) can leave a mix of new and previous complete files, never a
-truncated one. Stale temporaries of a killed export are tolerated but not deleted, because a
-concurrent export into the same directory may own them.
+What is guaranteed (the README's "never half-written"):
+
+* **A failed export changes nothing.** Every file is first written under a temporary name inside
+  DIR (same file system, so renames are atomic), flushed and fsynced. Only when all of them were
+  written is each previous file of the set kept under a backup name (a hard link, or a copy where
+  the file system has no links), and then each temporary is renamed over its final name, one
+  `os.replace` each. If writing, backing up or any rename fails (or a writer raises), the files
+  already replaced are put back from their backups (files that did not exist before are removed),
+  temporaries and backups are removed, and DIR holds exactly the previous set, byte for byte.
+  Should putting a file back fail too (the disk failing under us), the error says so and names the
+  backup that still holds the previous content.
+* **A crash is the only gap.** A process killed, or a machine stopping, between two of the renames
+  (a few milliseconds) can leave a mix of new and previous files — each one complete, never a
+  truncated one — plus the `.flowtui-export-*.bak` backups of the previous ones.
+* Files of an earlier export that the new set does not include (the flow set after a PowerBI-only
+  export) are left as they are.
+* Stale temporaries and backups of a killed export are tolerated but not deleted, because a
+  concurrent export into the same directory may own them.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,7 +47,7 @@ from typing import TextIO
 from flowtui.errors import ExportError, UsageError
 
 TEMP_PREFIX = ".flowtui-export-"
-_TEMP_RE = re.compile(r"^\.flowtui-export-[0-9a-f]{8}-[A-Za-z_]+\.(csv|json)\.tmp$")
+_TEMP_RE = re.compile(r"^\.flowtui-export-[0-9a-f]{8}-[A-Za-z_]+\.(csv|json)\.(tmp|bak)$")
 _FOREIGN_SHOWN = 5
 
 
@@ -102,19 +117,19 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def write_files(directory: Path, specs: Sequence[FileSpec]) -> list[tuple[Path, int | None]]:
-    """Write every spec to a temporary in `directory`, then rename all into place.
+    """Write every spec to a temporary in `directory`, then swap all into place (see the module docstring).
 
-    Returns (final path, rows) per spec, in order. Raises ExportError on an OS failure (temporaries
-    removed); any other exception from a writer also removes the temporaries and propagates.
+    Returns (final path, rows) per spec, in order. Raises ExportError on an OS failure, with DIR as it
+    was before; any other exception from a writer also leaves DIR as it was and propagates.
     """
+    token = secrets.token_hex(4)
     temps: list[Path] = []
     rows: list[int | None] = []
-    renamed = 0
     current = ""
     try:
         for spec in specs:
             current = spec.name
-            tmp = directory / f"{TEMP_PREFIX}{secrets.token_hex(4)}-{spec.name}.tmp"
+            tmp = directory / f"{TEMP_PREFIX}{token}-{spec.name}.tmp"
             # O_EXCL: never write through a name someone else holds; mode 0666 & ~umask like any new file.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             temps.append(tmp)
@@ -122,26 +137,89 @@ def write_files(directory: Path, specs: Sequence[FileSpec]) -> list[tuple[Path, 
                 rows.append(spec.write(handle))
                 handle.flush()
                 os.fsync(handle.fileno())
-        for tmp, spec in zip(temps, specs, strict=True):
-            current = spec.name
-            os.replace(tmp, directory / spec.name)
-            renamed += 1
     except OSError as exc:
-        _remove(temps[renamed:])
-        if renamed:
-            raise ExportError(
-                f"Exporting to {directory} failed while renaming {current} ({_why(exc)}); "
-                f"{renamed} of {len(specs)} files were replaced, the rest keep their previous content."
-            ) from None
+        _remove(temps)
         raise ExportError(
             f"Writing {current} in {directory} failed ({_why(exc)}); nothing was written. "
             "Check the directory's permissions and free space."
         ) from None
     except BaseException:
-        _remove(temps[renamed:])
+        _remove(temps)
         raise
+    _swap(directory, token, temps, specs)
     _fsync_directory(directory)
     return [(directory / spec.name, n) for spec, n in zip(specs, rows, strict=True)]
+
+
+def _swap(directory: Path, token: str, temps: list[Path], specs: Sequence[FileSpec]) -> None:
+    """Back up the previous files, rename every temporary into place; on failure put everything back."""
+    backups: dict[int, Path] = {}  # index of the spec -> backup of its previous file
+    replaced: list[int] = []
+    current = ""
+    try:
+        for index, spec in enumerate(specs):
+            current = spec.name
+            target = directory / spec.name
+            if target.exists():
+                backups[index] = _backup(target, directory / f"{TEMP_PREFIX}{token}-{spec.name}.bak")
+        for index, (tmp, spec) in enumerate(zip(temps, specs, strict=True)):
+            current = spec.name
+            os.replace(tmp, directory / spec.name)
+            replaced.append(index)
+    except BaseException as exc:
+        stuck = _restore(directory, specs, replaced, backups)
+        _remove(temps)
+        _remove(b for i, b in backups.items() if i not in stuck)
+        if stuck:
+            names = ", ".join(f"{specs[i].name} (previous content in {backups[i].name})" for i in stuck)
+            raise ExportError(
+                f"Exporting to {directory} failed while replacing {current} ({_why_any(exc)}), and putting back "
+                f"{names} failed too; rename those backups to restore the previous export."
+            ) from None
+        if isinstance(exc, OSError):
+            raise ExportError(
+                f"Exporting to {directory} failed while replacing {current} ({_why(exc)}); "
+                "the previous files were put back and nothing changed. Check the directory's permissions and free space."
+            ) from None
+        raise
+    _remove(backups.values())
+
+
+def _why_any(exc: BaseException) -> str:
+    return _why(exc) if isinstance(exc, OSError) else exc.__class__.__name__
+
+
+def _backup(target: Path, backup: Path) -> Path:
+    """Keep the previous content of `target` under `backup`: a hard link, else a fsynced copy."""
+    try:
+        os.link(target, backup)
+    except OSError as exc:
+        if exc.errno == errno.EEXIST:
+            raise
+        try:
+            shutil.copy2(target, backup)
+            with open(backup, "rb") as fh:
+                os.fsync(fh.fileno())
+        except BaseException:
+            _remove([backup])
+            raise
+    return backup
+
+
+def _restore(directory: Path, specs: Sequence[FileSpec], replaced: list[int], backups: dict[int, Path]) -> list[int]:
+    """Undo the renames done so far; returns the indexes whose previous file could not be put back."""
+    stuck: list[int] = []
+    for index in reversed(replaced):
+        target = directory / specs[index].name
+        try:
+            if index in backups:
+                os.replace(backups[index], target)
+            else:
+                target.unlink(missing_ok=True)
+        except OSError:
+            if index in backups:
+                stuck.append(index)
+    return sorted(stuck)
 
 
 def _remove(paths: Iterable[Path]) -> None:

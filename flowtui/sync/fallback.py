@@ -5,6 +5,12 @@ changed since the watermark; `workitemsbatch` (≤200 ids; `GET workitems?ids=` 
 it) gives their snapshots; per-item `updates` rebuild every revision, with `System.ChangedDate` as
 the time of each change. Each chunk of ≤200 items commits with a cursor that remembers the last id
 done, so a killed pass resumes where it stopped; the watermark moves only when a pass completes.
+
+The watermark a completed pass stores is the *start* of that pass, in the server's time: the `asOf`
+of its first WIQL answer (the run's `now` when the server sends none), kept in the cursor while the
+pass is under way so that a pass resumed by a later run still ends with its original start. The
+next pass then asks again for everything changed since then (less an hour of overlap), so an item
+changed while a pass was running — even one the pass had already read — is never missed.
 """
 
 from __future__ import annotations
@@ -41,12 +47,22 @@ def sync_by_wiql(ctx: SyncContext, project: str, categories: CategoryCache, *, t
     else:
         since = start
     after_id = int(state.get("after_id", 0) or 0)
+    # The start of this pass: kept from the cursor when resuming, else the first WIQL answer's asOf.
+    pass_start: list[datetime] = []
+    if state.get("since"):
+        pass_start.append(parse_ado_datetime(state.get("pass_start")) or since)
+
+    def seen_as_of(as_of: datetime) -> None:
+        if not pass_start:
+            pass_start.append(as_of)
     where = f"[System.ChangedDate] >= '{format_utc_z(since)}'"
     if types:
         quoted = ", ".join("'" + t.replace("'", "''") + "'" for t in types)
         where += f" AND [System.WorkItemType] IN ({quoted})"
     use_get = False
-    for ids in endpoints.wiql_ids(ctx.client, project, where):
+    for ids in endpoints.wiql_ids(ctx.client, project, where, on_as_of=seen_as_of):
+        if not pass_start:
+            pass_start.append(ctx.now)
         pending = [i for i in ids if i > after_id]
         for chunk_start in range(0, len(pending), endpoints.BATCH_LIMIT):
             ctx.check_cancel()
@@ -60,12 +76,14 @@ def sync_by_wiql(ctx: SyncContext, project: str, categories: CategoryCache, *, t
                 raw_items = endpoints.work_items_batch(ctx.client, project, chunk, use_get=True)
             items, revisions = _items_with_history(ctx, project, raw_items)
             categories.ensure(items, revisions)
-            value = json.dumps({"since": format_utc_z(since), "after_id": chunk[-1]})
+            value = json.dumps({"since": format_utc_z(since), "after_id": chunk[-1],
+                                "pass_start": format_utc_z(pass_start[0])})
             store_page(ctx, items, revisions, cursor=(project, STREAM, value))
             ctx.emit(STAGE_WORK_ITEMS, "work_items", done=ctx.counts.work_items,
                      message=f"{ctx.counts.work_items} work items (WIQL path)")
     with ctx.store.transaction():
-        ctx.store.set_cursor(ctx.org, project, STREAM, "", watermark=ctx.now, force=ctx.full)
+        ctx.store.set_cursor(ctx.org, project, STREAM, "", watermark=pass_start[0] if pass_start else ctx.now,
+                             force=ctx.full)
 
 
 def _items_with_history(ctx: SyncContext, project: str, raw_items: list[dict[str, Any]]) -> tuple[list[WorkItem], list[Revision]]:

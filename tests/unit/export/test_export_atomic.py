@@ -117,23 +117,82 @@ def test_failure_in_the_fourth_file_keeps_the_previous_export_intact(store: Stor
     assert _listing(out) == before  # same names (no temporaries) and same bytes
 
 
-def test_failure_while_renaming_says_what_was_replaced(store: Store, settings: Settings, out: Path,
-                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+def _fail_third_replace(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the third os.replace of an export fail (after two files were swapped into place)."""
     real = atomic.os.replace
     done: list[str] = []
 
     def flaky_replace(src, dst):  # type: ignore[no-untyped-def]
-        if len(done) == 2:
+        if Path(src).name.endswith(".tmp") and len(done) == 2:
             raise OSError(errno.EIO, "Input/output error")
         real(src, dst)
-        done.append(Path(dst).name)
+        if Path(src).name.endswith(".tmp"):
+            done.append(Path(dst).name)
 
     monkeypatch.setattr(atomic.os, "replace", flaky_replace)
+    return done
+
+
+def test_failure_while_renaming_leaves_a_new_dir_empty(store: Store, settings: Settings, out: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    # This test used to assert that the first two renamed files stayed: a half-written set, which the
+    # README's promise forbids. Now the two files already in place are taken back out.
+    done = _fail_third_replace(monkeypatch)
     with pytest.raises(ExportError) as caught:
         export(store, settings, out, what="powerbi", as_of=AS_OF)
-    assert "while renaming repositories.csv" in caught.value.message
-    assert "2 of 6 files were replaced" in caught.value.message
-    assert sorted(p.name for p in out.iterdir()) == sorted(POWERBI_FILES[:2])  # no temporaries left
+    assert done == list(POWERBI_FILES[:2])  # two files really were in place before the failure
+    assert caught.value.message == (
+        f"Exporting to {out} failed while replacing repositories.csv (Input/output error); "
+        "the previous files were put back and nothing changed. Check the directory's permissions and free space."
+    )
+    assert not out.exists()  # created by this export, empty again, removed
+
+
+def test_failure_while_renaming_keeps_the_previous_export_whole(store: Store, settings: Settings, out: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    export(store, settings, out, what="powerbi", as_of=AS_OF)
+    # Make the previous set distinguishable from the new one, byte for byte.
+    for name in POWERBI_FILES:
+        (out / name).write_bytes((out / name).read_bytes() + b"previous\r\n")
+    before = _listing(out)
+    done = _fail_third_replace(monkeypatch)
+    with pytest.raises(ExportError, match="nothing changed"):
+        export(store, settings, out, as_of=AS_OF)  # the flow set would join: its files must not appear
+    assert len(done) == 2
+    assert _listing(out) == before  # the same six files, the previous bytes, no temporaries or backups
+
+
+def test_failure_while_backing_up_keeps_the_previous_export_whole(store: Store, settings: Settings, out: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    export(store, settings, out, what="powerbi", as_of=AS_OF)
+    before = _listing(out)
+    real_link = atomic.os.link
+
+    def flaky_link(src, dst):  # type: ignore[no-untyped-def]
+        if Path(src).name == "pull_requests.csv":  # the 4th file of the set; three backups were made
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_link(src, dst)
+
+    monkeypatch.setattr(atomic.os, "link", flaky_link)
+    monkeypatch.setattr(atomic.shutil, "copy2", flaky_link)  # the copy fallback fails the same way
+    with pytest.raises(ExportError, match=r"while replacing pull_requests\.csv \(No space left on device\)"):
+        export(store, settings, out, what="powerbi", as_of=AS_OF)
+    assert _listing(out) == before
+
+
+def test_a_successful_export_leaves_no_backups(store: Store, settings: Settings, out: Path) -> None:
+    export(store, settings, out, what="powerbi", as_of=AS_OF)
+    first = _listing(out)
+    export(store, settings, out, what="powerbi", as_of=AS_OF)
+    assert _listing(out) == first  # same names (no .tmp, no .bak), same bytes
+
+
+def test_stale_backups_of_a_killed_export_are_not_foreign(store: Store, settings: Settings, out: Path) -> None:
+    export(store, settings, out, what="powerbi", as_of=AS_OF)
+    stale = out / ".flowtui-export-0badf00d-users.csv.bak"
+    stale.write_text("previous users.csv kept by a killed export")
+    export(store, settings, out, what="powerbi", as_of=AS_OF)
+    assert stale.exists()  # tolerated, and not deleted: a concurrent export may own it
 
 
 def test_existing_dir_that_refuses_writes_is_an_export_error(store: Store, settings: Settings, out: Path,
