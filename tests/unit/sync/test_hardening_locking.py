@@ -36,6 +36,7 @@ from flowtui.sync import fallback
 from flowtui.sync.work_items import stream_name
 
 from .helpers import FakeTime, dump, make_settings
+from .test_sync_sim import _NoReporting
 
 NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 FLOWTUI = Path(sys.executable).with_name("flowtui")
@@ -181,23 +182,11 @@ def test_second_flowtui_sync_exits_1_naming_the_first_and_a_killed_holder_leaves
 
 # ---- the WIQL fallback watermark ----------------------------------------------------------------
 
-class _NoStream(httpx.BaseTransport):
-    """A server without the reporting revisions stream (404), so the WIQL fallback path runs."""
-
-    def __init__(self, inner: httpx.BaseTransport) -> None:
-        self.inner = inner
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        if "reporting/workitemrevisions" in request.url.path.lower():
-            return httpx.Response(404, text="The controller for path was not found.")
-        return self.inner.handle_request(request)
-
-
 def test_fallback_watermark_is_the_start_of_the_pass_that_completed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fallback.endpoints, "BATCH_LIMIT", 30)  # 34 items: a pass is two chunks
     project = "Fabrikam Web"
     sim = _sim()
-    transport = _NoStream(sim.transport)
+    transport = _NoReporting(sim.transport)  # no stream: the WIQL fallback runs
     t0 = sim.org.now
     # Run 1 stops after its first chunk (30 items read at t0): the pass is left half done.
     reader = open_store(tmp_path / "store.sqlite")
