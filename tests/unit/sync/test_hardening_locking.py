@@ -150,7 +150,7 @@ def _wait_for_holder(path: Path, proc: subprocess.Popen, deadline_s: float = 30.
 def test_second_flowtui_sync_exits_1_naming_the_first_and_a_killed_holder_leaves_no_stale_lock(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("FLOWTUI_DEMO_SIZE", "tiny")
-    monkeypatch.setenv("FLOWTUI_DEMO_LATENCY_S", "0.2")  # about 10 s for the whole run: it is killed long before
+    monkeypatch.setenv("FLOWTUI_DEMO_LATENCY_S", "1")  # about 45 s for the whole run: it is killed long before
     db = tmp_path / "s.sqlite"
     argv = [str(FLOWTUI), "sync", "--demo", "--db", str(db), "--config", str(tmp_path / "none.toml")]
     first = subprocess.Popen(argv, env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -159,7 +159,7 @@ def test_second_flowtui_sync_exits_1_naming_the_first_and_a_killed_holder_leaves
         assert info["pid"] == first.pid and info["command"].startswith("flowtui sync --demo --db")
         started = time.monotonic()
         second = subprocess.run(argv, env=dict(os.environ), capture_output=True, text=True, timeout=30, check=False)
-        assert time.monotonic() - started < 20.0  # refused, not queued behind the first (which needs ~10 s)
+        assert time.monotonic() - started < 20.0  # refused, not queued behind the first (which needs ~45 s)
         assert second.returncode == 1
         assert second.stderr.startswith(f"flowtui: The store {db} is being synced by another flowtui process "
                                         f"(pid {first.pid} on {info['host']}, since ")
