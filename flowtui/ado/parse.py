@@ -250,7 +250,9 @@ def _pull_request(value: Any, organization: str, project: str) -> tuple[PullRequ
     repo = value.get("repository") if isinstance(value.get("repository"), dict) else {}
     repo_id = _text(repo.get("id"))
     if pr_id is None or not repo_id:
-        raise BadPayload("a pull request without pullRequestId or repository id was skipped")
+        ident = _label(value, "pullRequestId")
+        raise BadPayload(f"pull request {ident} has no valid pullRequestId or repository id and was skipped" if ident
+                         else "a pull request without a valid pullRequestId or repository id was skipped", entity=ident)
     created = when(value.get("creationDate"))
     if created is None:
         raise BadPayload(f"pull request {pr_id} has no valid creationDate and was skipped", entity=str(pr_id))
