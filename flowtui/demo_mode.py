@@ -56,15 +56,18 @@ def demo_overrides(size: str = DEMO_SIZE) -> tuple[dict[str, Any], Path]:
     return flags, paths.demo_db_path()
 
 
-def demo_simulator(size: str = DEMO_SIZE, *, faults: Any = None, seed: int = DEMO_SEED) -> Any:
+def demo_simulator(size: str = DEMO_SIZE, *, faults: Any = None, seed: int = DEMO_SEED,
+                   hostile_text: bool = False) -> Any:
     """The simulated ADO (a `flowtui.demo.SimulatedAdo`) serving the seeded demo org.
 
     faults: a `flowtui.demo.Faults`; default the demo preset (an occasional 429 with Retry-After).
+    hostile_text: markup-like names and titles, an ESC sequence and wide characters in the org
+    (`flowtui.demo.hostile`).
     Generating the default org takes a moment: call this from a worker thread.
     """
     from flowtui.demo import Faults, SimulatedAdo, generate_org
 
-    org = generate_org(seed=seed, size=size, now=demo_now())
+    org = generate_org(seed=seed, size=size, now=demo_now(), hostile_text=hostile_text)
     return SimulatedAdo(org, pat=DEMO_PAT, faults=faults if faults is not None else Faults.demo(seed=seed))
 
 
