@@ -29,6 +29,7 @@ from flowtui.errors import AuthError, ConfigError, FlowtuiError, SecretStoreErro
 from flowtui.messages import DataChanged, ExportDone, SyncFinished, SyncProgressed, SyncStarted
 from flowtui.store import Store, open_store
 from flowtui.sync.progress import SyncSummary
+from flowtui.text import clean
 from flowtui.widgets.sync_progress import SyncBoard
 
 #: The five main views, in `h`/`l`/`tab` order; digits 1–5 jump to them.
@@ -231,7 +232,7 @@ class FlowApp(App[int]):
         """Show a blocking error dialog (for problems the user must fix)."""
         from flowtui.screens.modals import ErrorModal
 
-        self.push_screen(ErrorModal(title, message))
+        self.push_screen(ErrorModal(title, clean(message, multiline=True)))
 
     # ---- workers (threads: they only post messages) ----------------------------------------
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync", name="sync")
@@ -317,14 +318,15 @@ class FlowApp(App[int]):
             self.notify("Sync cancelled; every page committed so far is kept.", title="Sync", severity="warning")
         else:
             where = f" ({summary.error_project})" if summary.error_project else ""
-            self.notify(f"Sync failed{where}: {summary.first_error or 'see the summary'}", title="Sync",
-                        severity="error", timeout=10)
+            self.notify(clean(f"Sync failed{where}: {summary.first_error or 'see the summary'}"), title="Sync",
+                        severity="error", timeout=10, markup=False)
 
     @on(ExportDone)
     def _export_done(self, message: ExportDone) -> None:
         directory = str(Path(message.paths[0]).parent) if message.paths else ""
         names = ", ".join(Path(p).name for p in message.paths)
-        self.notify(f"Wrote {len(message.paths)} files to {directory}: {names}", title="Export", timeout=10)
+        self.notify(f"Wrote {len(message.paths)} files to {directory}: {names}", title="Export", timeout=10,
+                    markup=False)
 
     def _data_changed(self) -> None:
         self.data_version += 1
@@ -348,11 +350,12 @@ class FlowApp(App[int]):
         if isinstance(error, MODAL_ERRORS):
             self.push_error(type(error).__name__.replace("Error", " problem"), error.message)
         elif isinstance(error, FlowtuiError):
-            self.notify(error.message, title=worker.name.capitalize(), severity="error", timeout=10)
+            self.notify(clean(error.message), title=worker.name.capitalize(), severity="error", timeout=10,
+                        markup=False)
         else:
             self.log.error(worker, error)
-            self.notify(f"{type(error).__name__}: {error}", title=f"{worker.name.capitalize()} failed",
-                        severity="error", timeout=10)
+            self.notify(clean(f"{type(error).__name__}: {error}"), title=f"{worker.name.capitalize()} failed",
+                        severity="error", timeout=10, markup=False)
 
 
 def make_app(settings: Settings, *, store: Store | None, transport: httpx.BaseTransport | None = None,

@@ -46,6 +46,7 @@ from flowtui.errors import (
     ThrottledError,
     TransientError,
 )
+from flowtui.text import clean
 
 log = logging.getLogger("flowtui.ado")
 
@@ -310,12 +311,12 @@ class AdoClient:
             raise auth_error(self.org_url, f"HTTP {response.status_code} with an HTML sign-in page")
         try:
             return json.loads(stripped)
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nesting deeper than the parser's stack
             # Often a body cut short in transit: tried once more, then reported as a PayloadError.
             raise Retryable(
                 "payload",
                 f"{_short(str(response.request.url))} returned a body that is not JSON "
-                f"(Content-Type {content_type or 'missing'}).",
+                f"(Content-Type {clean(content_type[:100]) or 'missing'}).",
             ) from None
 
     def _connect_failure(self, url: str, exc: httpx.ConnectError) -> Exception:

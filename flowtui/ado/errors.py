@@ -3,7 +3,9 @@
 Errors are recognised by the `TFnnnnnn` / `VSnnnnnn` code in the message or by `typeKey`, never by
 the whole message. Bodies may start with a UTF-8 BOM, be `text/plain`, or be empty with the text in
 the URL-encoded `x-tfs-serviceerror` header. Every message built here names the URL or project and
-what to do; none contains the PAT (the client scrubs it once more before raising).
+what to do; none contains the PAT (the client scrubs it once more before raising). Text taken from
+the server (messages, the x-tfs-serviceerror header, a redirect's Location) passes through
+`flowtui.text.clean`: no control character or terminal escape reaches an error message.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import unquote, urlsplit
 import httpx
 
 from flowtui.errors import AdoError, ApiVersionError, AuthError, NotFoundError
+from flowtui.text import clean
 
 _SIGN_IN_HINTS = ("signin", "sign-in", "login", "_signin", "microsoftonline", "live.com", "vssps", "oauth", "auth")
 _VERSION = r"\d+\.\d+(?:-preview(?:\.\d+)?)?"
@@ -72,7 +75,7 @@ def server_message(response: httpx.Response) -> tuple[str, str]:
         header = response.headers.get("x-tfs-serviceerror")
         if header:
             message = unquote(header.replace("+", " "))
-    return " ".join(message.split())[:500], type_key
+    return clean(" ".join(message.split())[:500]), clean(type_key[:200])
 
 
 def is_sign_in_redirect(response: httpx.Response) -> bool:
@@ -124,7 +127,7 @@ def map_error(
         if is_sign_in_redirect(response) or not response.headers.get("location"):
             return auth_error(org_url, f"HTTP {status} redirect to a sign-in page")
         return AdoError(
-            f"{url} redirected to {response.headers['location']}; check the organization URL ({org_url})."
+            f"{url} redirected to {clean(response.headers['location'][:300])}; check the organization URL ({org_url})."
         )
     if status == 403:
         return AuthError(
@@ -177,4 +180,4 @@ def _code(message: str) -> str:
 def _display_url(response: httpx.Response) -> str:
     """The request URL without its query string (kept short; never carries credentials)."""
     parts = urlsplit(str(response.request.url))
-    return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"
+    return clean(f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 
 from flowtui.config import Settings, load_settings
 from flowtui.domain import ItemFilter
@@ -87,3 +88,14 @@ def parse_as_of(text: str | None) -> datetime | None:
         return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
         raise UsageError(f"--as-of {text!r} is not a real instant; use YYYY-MM-DDTHH:MM:SSZ.") from None
+
+
+def plain_console(file: Any = None, *, stderr: bool = False) -> Any:
+    """A Rich console for CLI output that carries server text: no markup, no emoji codes, no highlighting.
+
+    Titles, names and messages from Azure DevOps (`[UI] Fix`, `Mallory [/oops]`, `:bug:`) print
+    verbatim; styling is given with `rich.text.Text` objects, never with markup in strings.
+    """
+    from rich.console import Console
+
+    return Console(file=file, stderr=stderr, markup=False, emoji=False, highlight=False, soft_wrap=False)

@@ -36,6 +36,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     parser.add_argument("directory", metavar="DIR", help="directory to write into (created when missing)")
     parser.add_argument("--what", choices=WHAT_CHOICES, default="all", help="which file set to write (default: all)")
+    parser.add_argument(
+        "--excel-safe", action="store_true",
+        help="also neutralise spreadsheet formulas in the PowerBI set (text starting with = + - @ TAB CR gets a ' "
+        "prefix; the flow set always gets it)",
+    )
     add_common_options(parser)
     add_filter_options(parser)
     add_policy_options(parser)  # the flow set uses the same policy flags as `flowtui metrics`
@@ -67,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         result = export(
             store, settings, Path(args.directory), what=args.what, item_filter=item_filter,
             as_of=as_of, window_from=window_from, window_to=window_to, policy=policy,
+            excel_safe=args.excel_safe,
         )
     finally:
         store.close()

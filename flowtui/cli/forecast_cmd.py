@@ -8,7 +8,7 @@ import sys
 from dataclasses import replace
 from typing import Any
 
-from flowtui.cli.common import add_common_options, add_filter_options, settings_from_args
+from flowtui.cli.common import add_common_options, add_filter_options, plain_console, settings_from_args
 from flowtui.cli.metrics_cmd import add_policy_options, load_analysis, policy_from_args
 from flowtui.errors import UsageError
 from flowtui.metrics import build_forecast, dumps
@@ -68,16 +68,16 @@ def run(args: argparse.Namespace) -> int:
 
 def print_forecast(doc: dict[str, Any], file: Any = None) -> None:
     """Render a forecast document as a Rich table."""
-    from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
-    console = Console(file=file or sys.stdout, highlight=False, soft_wrap=False)
+    console = plain_console(file or sys.stdout)
     question = (f"How many items in the next {doc['target']} days?" if doc["mode"] == "how_many"
                 else f"When will {doc['target']} items be done?")
-    console.print(f"[bold]{question}[/]  as of {doc['as_of']} · {doc['trials']:,} trials · "
-                  f"{doc['history_days']} days of history · seed {doc['seed']}")
+    console.print(Text.assemble((question, "bold"), f"  as of {doc['as_of']} · {doc['trials']:,} trials · "
+                                f"{doc['history_days']} days of history · seed {doc['seed']}"))
     if doc["reason"]:
-        console.print(f"[yellow]{doc['reason']}[/] — no forecast.")
+        console.print(Text.assemble((doc["reason"], "yellow"), " — no forecast."))
         return
     table = Table(show_header=True)
     table.add_column("confidence", justify="right")

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from flowtui import __version__
 from flowtui.errors import FlowtuiError
+from flowtui.text import clean
 
 #: Command modules, each with register(subparsers) and run(args) -> int, in --help order.
 COMMAND_MODULES = (
@@ -53,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(handler(args) or 0)
     except FlowtuiError as exc:
-        print(f"flowtui: {exc.message}", file=sys.stderr)
+        print(f"flowtui: {clean(exc.message)}", file=sys.stderr)
         if args.verbose and exc.detail:
             print(exc.detail, file=sys.stderr)
         return exc.exit_code

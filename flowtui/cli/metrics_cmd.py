@@ -17,6 +17,7 @@ from flowtui.cli.common import (
     open_store_from_args,
     parse_as_of,
     parse_day,
+    plain_console,
     settings_from_args,
 )
 from flowtui.errors import UsageError
@@ -156,14 +157,19 @@ def _pct(value: Any) -> str:
 
 
 def print_report(report: dict[str, Any], file: Any = None) -> None:
-    """Render the report as Rich tables (durations in days with one decimal, as SPEC §7 asks)."""
-    from rich.console import Console
-    from rich.table import Table
+    """Render the report as Rich tables (durations in days with one decimal, as SPEC §7 asks).
 
-    console = Console(file=file or sys.stdout, highlight=False, soft_wrap=False)
+    Names in the report (projects, states, reviewers, health messages) are server text: the console
+    parses no markup and no emoji codes, so `Mallory [/oops]` prints verbatim; styles come from Text.
+    """
+    from rich.table import Table
+    from rich.text import Text
+
+    console = plain_console(file or sys.stdout)
     w, f, p = report["window"], report["filters"], report["policy"]
-    console.print(f"[bold]flowtui metrics[/]  as of {report['as_of']} · window {w['from']} … {w['to']} ({w['timezone']})"
-                  f" · cycle start {p['cycle_start']} · resolved is done {str(p['resolved_is_done']).lower()}")
+    console.print(Text.assemble(("flowtui metrics", "bold"),
+                                f"  as of {report['as_of']} · window {w['from']} … {w['to']} ({w['timezone']})"
+                                f" · cycle start {p['cycle_start']} · resolved is done {str(p['resolved_is_done']).lower()}"))
     scope = [f"projects {', '.join(f['projects'])}" if f["projects"] else "all projects"]
     if f["types"]:
         scope.append(f"types {', '.join(f['types'])}")
@@ -171,7 +177,7 @@ def print_report(report: dict[str, Any], file: Any = None) -> None:
         scope.append(f"area {f['area']}")
     console.print(" · ".join(scope))
     if any(h["code"] == "no_data" for h in report["data_health"]):
-        console.print(f"\n[bold yellow]{NO_DATA}[/]")
+        console.print(Text.assemble("\n", (NO_DATA, "bold yellow")))
         return
     c = report["counts"]
     console.print(f"items {c['items']}: todo {c['todo']}, doing {c['doing']}, done {c['done']}, removed {c['removed']} "
@@ -225,7 +231,7 @@ def print_report(report: dict[str, Any], file: Any = None) -> None:
         prs.add_row(f"  reviewer {r['user']}", f"voted {r['voted']} · approved {r['approved']} · rejected {r['rejected']}")
     console.print(prs)
     if report["data_health"]:
-        console.print("[bold]Data health[/]")
+        console.print(Text("Data health", style="bold"))
         for h in report["data_health"]:
             console.print(f"  • {h['code']} ({h['count']}): {h['message']}")
 

@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any, Callable
 
-from flowtui.cli.common import add_common_options, open_store_from_args, parse_day, settings_from_args
+from flowtui.cli.common import add_common_options, open_store_from_args, parse_day, plain_console, settings_from_args
 from flowtui.sync.progress import (
     STAGE_FINISHED,
     STAGE_PULL_REQUESTS,
@@ -22,6 +22,7 @@ from flowtui.sync.progress import (
     SyncProgress,
     SyncSummary,
 )
+from flowtui.text import clean
 
 _STREAM_STAGES = (STAGE_WORK_ITEMS, STAGE_PULL_REQUESTS, STAGE_THREADS)
 
@@ -74,14 +75,14 @@ def run(args: argparse.Namespace) -> int:
 def _report(summary: SyncSummary) -> int:
     if summary.status == "success":
         if summary.warning_count:
-            print(f"flowtui: sync finished with {summary.warning_count} warning(s); the first: {summary.warnings[0]}",
+            print(clean(f"flowtui: sync finished with {summary.warning_count} warning(s); the first: {summary.warnings[0]}"),
                   file=sys.stderr)
         return 0
     if summary.status == "cancelled":
         print("flowtui: sync cancelled; every page committed so far is kept.", file=sys.stderr)
         return 130
     where = f" (project {summary.error_project})" if summary.error_project else ""
-    print(f"flowtui: sync failed{where}: {summary.first_error}", file=sys.stderr)
+    print(clean(f"flowtui: sync failed{where}: {summary.first_error}"), file=sys.stderr)
     return 1
 
 
@@ -111,7 +112,7 @@ class PlainDisplay:
                 return
             self._last[key] = now
         prefix = f"[{event.project}] " if event.project else ""
-        self._write(f"sync: {prefix}{event.message} (requests: {event.requests})\n")
+        self._write(clean(f"sync: {prefix}{event.message} (requests: {event.requests})") + "\n")
 
 
 class RichDisplay:
@@ -119,7 +120,6 @@ class RichDisplay:
     throttling countdown ("resuming in N s") ticks down live between events."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        from rich.console import Console
         from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, TextColumn, TimeElapsedColumn
         from rich.text import Text
 
@@ -134,13 +134,13 @@ class RichDisplay:
         self._clock = clock
         self._progress = Progress(
             SpinnerColumn(),
-            TextColumn("{task.description}"),
+            TextColumn("{task.description}", markup=False),  # project names and messages are server text
             BarColumn(),
             TextColumn("{task.completed:>7.0f} items"),
-            TextColumn("{task.fields[info]}"),
+            TextColumn("{task.fields[info]}", markup=False),
             Countdown(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            console=plain_console(stderr=True),
             transient=False,
         )
         self._tasks: dict[tuple[str, str], Any] = {}

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flowtui import domain
+from flowtui.demo import hostile
 from flowtui.demo.gen_prs import build_pr, make_thread_factory
 from flowtui.demo.gen_workitems import ItemContext, build_item
 from flowtui.demo.model import (
@@ -188,13 +189,15 @@ class SimulatedOrg:
 
 
 def generate_org(seed: int = 7, size: str = "default", now: datetime | None = None, *,
-                 extra_empty_projects: int = 0) -> SimulatedOrg:
+                 extra_empty_projects: int = 0, hostile_text: bool = False) -> SimulatedOrg:
     """Generate a simulated organization.
 
     size: "tiny" (2 projects, ~60 work items, ~20 PRs), "default" (4 projects, ~3,200 items,
     ~1,000 PRs) or "large" (10 projects, 100,000 items, ~1,000,000 revisions, 50,000 PRs).
     now: the org's clock (default DEFAULT_NOW). extra_empty_projects adds idle projects
-    ("Sandbox 001"...) with no work items, for project-paging tests.
+    ("Sandbox 001"...) with no work items, for project-paging tests. hostile_text puts markup-like
+    names, titles, tags and repository names, an ESC sequence and wide characters into the org
+    (`flowtui.demo.hostile`).
     """
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; expected one of {sorted(SIZES)}")
@@ -202,13 +205,14 @@ def generate_org(seed: int = 7, size: str = "default", now: datetime | None = No
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(seed, size, now, extra_empty_projects)
+        return _generate(seed, size, now, extra_empty_projects, hostile_text)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _generate(seed: int, size: str, now: datetime | None, extra_empty_projects: int) -> SimulatedOrg:
+def _generate(seed: int, size: str, now: datetime | None, extra_empty_projects: int,
+              hostile_text: bool = False) -> SimulatedOrg:
     spec = SIZES[size]
     now_ms = dt_to_ms(now if now is not None else DEFAULT_NOW)
     start_ms = now_ms - spec.history_days * DAY_MS
@@ -217,6 +221,8 @@ def _generate(seed: int, size: str, now: datetime | None, extra_empty_projects: 
     org = SimulatedOrg(ORG_NAME, seed, size, now_ms, cal)
     rng = random.Random(f"{seed}:{size}:org")
     org.people = _people(rng, spec.people)
+    if hostile_text:
+        org.people = hostile.hostile_people(org.people)
     svc_id = guid(rng)
     org.service_account = SimIdentity(
         svc_id, "Project Collection Service Accounts",
@@ -224,6 +230,8 @@ def _generate(seed: int, size: str, now: datetime | None, extra_empty_projects: 
         "vssgp." + _descriptor(svc_id)[4:], True)
     for i in range(spec.projects + extra_empty_projects):
         org.projects.append(_make_project(rng, org, spec, i, start_ms, now_ms, i >= spec.projects))
+    if hostile_text:
+        hostile.hostile_repositories(org)
     w_start, w_now = cal.from_ms(start_ms), cal.from_ms(now_ms)
     items: list[SimWorkItem] = []
     for proj in org.projects[:spec.projects]:
@@ -245,6 +253,8 @@ def _generate(seed: int, size: str, now: datetime | None, extra_empty_projects: 
         items[idx].is_deleted = True
     org.assign_watermarks([r for item in items for r in item.revisions])
     _make_prs(org, spec, w_start, w_now)
+    if hostile_text:
+        hostile.hostile_items_and_prs(org)
     return org
 
 

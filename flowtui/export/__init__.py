@@ -9,7 +9,8 @@ one fails (ExportError, exit 1), with nothing half-written either way. The CSV d
 
 Everything is read and computed before the first byte is written, so a failing query or metric
 never leaves temporaries behind. The same store, settings, filters and `as_of` give byte-identical
-files.
+files. Spreadsheet safety (`flowtui.export.excel_safe`): flow-set text cells starting with `=`, `+`,
+`-`, `@`, a tab or CR get a `'` prefixed; the PowerBI set only with `excel_safe=True`.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from flowtui.domain import ItemFilter
 from flowtui.errors import UsageError
 from flowtui.export import csvfmt
 from flowtui.export.atomic import FileSpec, prepare_directory, write_files
+from flowtui.export.excel_safe import safe_table
 from flowtui.export.flowset import FLOW_FILES, FLOW_HEADERS, METRICS_JSON, FlowData, flow_data, flow_tables
 from flowtui.export.powerbi import POWERBI_FILES, POWERBI_HEADERS, Table, cycle_time_minutes, powerbi_tables
 from flowtui.metrics import FlowPolicy, dumps
@@ -87,12 +89,14 @@ def export(
     window_from: date | None = None,
     window_to: date | None = None,
     policy: FlowPolicy | None = None,
+    excel_safe: bool = False,
 ) -> ExportResult:
     """Write the chosen file set into `directory`; see the module docstring for the rules.
 
     `what`: "powerbi" (six PR files), "flow" (work items, transitions, weekly throughput, metrics.json)
     or "all". `item_filter`, `as_of` (default: now, to the second), the window and `policy` (default:
-    the settings' flow policy) apply as in `flowtui metrics`.
+    the settings' flow policy) apply as in `flowtui metrics`. `excel_safe` neutralises formula-like
+    text in the PowerBI set too (the flow set is always neutralised).
     Raises UsageError (bad `what`, a window whose start is after its end, foreign files in DIR) or
     ExportError (DIR unusable, a write failed); nothing is written then.
     """
@@ -111,11 +115,12 @@ def export(
     # Both sets use the completed PRs of the filter: read them once.
     prs = store.pull_requests(item_filter or ItemFilter(), status="completed")
     if what in ("powerbi", "all"):
-        tables.extend(powerbi_tables(store, item_filter, prs))
+        powerbi = powerbi_tables(store, item_filter, prs)
+        tables.extend([safe_table(t) for t in powerbi] if excel_safe else powerbi)
     if what in ("flow", "all"):
         data = flow_data(store, settings, item_filter, as_of=as_of, window_from=window_from, window_to=window_to,
                          policy=policy, prs=prs)
-        tables.extend(flow_tables(data))
+        tables.extend(safe_table(t) for t in flow_tables(data))
     specs = [FileSpec(t.name, partial(_write_table, t)) for t in tables]
     if data is not None:
         specs.append(FileSpec(METRICS_JSON, partial(_write_json, data.report)))

@@ -20,12 +20,14 @@ from textual import on, work
 from textual.worker import get_current_worker
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from flowtui.config import Settings
 from flowtui.messages import DataChanged, ReportReady
 from flowtui.widgets.kpi_table import Kpi, KpiTable
+from flowtui.widgets.safe_text import markup_with, plain
 from flowtui.widgets.status_bar import StatusBar
 
 EMPTY_TEXT = "No data yet — press s to sync"
@@ -270,21 +272,22 @@ class DashboardScreen(Screen):
         self.query_one("#dashboard-notes", Static).update(notes_text(r))
 
 
-def notes_text(r: dict[str, Any]) -> str:
-    """Bottleneck, Little's law and data-health lines under the table."""
-    lines = []
+def notes_text(r: dict[str, Any]) -> Content:
+    """Bottleneck, Little's law and data-health lines under the table (state names and health
+    messages carry server text: filled in as plain text, never parsed as markup)."""
+    lines: list[Content] = []
     bn = r["bottleneck"]
     if bn["state"]:
-        lines.append(f"Bottleneck: [b]{bn['state']}[/] ({bn['share'] * 100:.0f}% of time in doing states, "
-                     f"p85 dwell {bn['p85_days']:.1f} d)")
+        lines.append(markup_with(f"Bottleneck: [b]$state[/] ({bn['share'] * 100:.0f}% of time in doing states, "
+                                 f"p85 dwell {bn['p85_days']:.1f} d)", state=bn["state"]))
     ll = r["littles_law"]
     if ll.get("ratio") is not None:
-        lines.append(f"Little's law: avg WIP {ll['avg_wip']:.1f} ÷ {ll['throughput_per_day']:.2f}/day → "
-                     f"{ll['implied_cycle_time_days']:.1f} d implied vs {ll['avg_cycle_time_days']:.1f} d measured")
+        lines.append(Content(f"Little's law: avg WIP {ll['avg_wip']:.1f} ÷ {ll['throughput_per_day']:.2f}/day → "
+                             f"{ll['implied_cycle_time_days']:.1f} d implied vs {ll['avg_cycle_time_days']:.1f} d measured"))
     health = [h for h in r["data_health"] if h.get("count")]
     if health:
-        lines.append("Data health: " + "; ".join(f"{h['message']}" for h in health[:4]))
-    return "\n".join(lines)
+        lines.append(plain("Data health: " + "; ".join(f"{h['message']}" for h in health[:4])))
+    return Content("\n").join(lines)
 
 
 __all__ = ["EMPTY_TEXT", "DashboardData", "DashboardScreen", "build_dashboard", "data_age", "kpis_from"]

@@ -18,6 +18,7 @@ from flowtui.screens.pull_requests_data import PAGE_SIZE, SORT_COLUMNS, PrPage, 
 from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import Column, PagedTable
+from flowtui.widgets.safe_text import plain_text
 from flowtui.widgets.status_bar import StatusBar
 
 #: (label, key, width) of the table columns (fixed widths: the PagedTable measures nothing).
@@ -108,7 +109,7 @@ class PullRequestsScreen(PagedTableActions, DataView):
                                 ("pr-reviewer", opts.reviewers)):
                 select = self.query_one(f"#{wid}", Select)
                 current = select.value
-                select.set_options([(v, v) for v in values])
+                select.set_options([(plain_text(v), v) for v in values])  # server text: never markup
                 if current in values:
                     select.value = current
 

@@ -12,36 +12,44 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from flowtui.errors import FlowtuiError
 from flowtui.messages import SyncStarted
 from flowtui.sync.progress import SyncSummary
+from flowtui.widgets.safe_text import markup_with
 from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.sync_progress import ALL_PROJECTS, SyncProgressPanel
 
 IDLE_TEXT = "No sync running. Press s to sync the configured projects."
 
 
-def summary_text(s: SyncSummary) -> str:
-    """The run summary in a few lines (counts per project, requests, throttling, warnings, errors)."""
+def summary_text(s: SyncSummary) -> Content:
+    """The run summary in a few lines (counts per project, requests, throttling, warnings, errors).
+
+    Project names, errors and warnings are server text: filled into the markup as plain text.
+    """
     colour = {"success": "green", "failed": "red", "cancelled": "yellow"}.get(s.status, "white")
     lines = [
-        f"[b {colour}]Sync {s.status}[/] in {s.elapsed_s:.1f} s — {s.work_items:,} work items, "
-        f"{s.revisions:,} revisions, {s.pull_requests:,} pull requests; {s.requests:,} requests, "
-        f"throttled {s.throttled_seconds:.0f} s" + (f", api-version {s.api_version}" if s.api_version else ""),
+        markup_with(f"[b {colour}]Sync $status[/] in {s.elapsed_s:.1f} s — {s.work_items:,} work items, "
+                    f"{s.revisions:,} revisions, {s.pull_requests:,} pull requests; {s.requests:,} requests, "
+                    f"throttled {s.throttled_seconds:.0f} s" + (", api-version $version" if s.api_version else ""),
+                    status=s.status, version=s.api_version or ""),
     ]
     for name, c in s.projects.items():
-        err = f" — {c.error}" if c.error else ""
-        lines.append(f"  {name}: {c.status}, {c.work_items:,} items, {c.revisions:,} revisions, "
-                     f"{c.pull_requests:,} PRs, {c.threads:,} threads, {c.requests:,} requests{err}")
+        lines.append(markup_with(
+            f"  $name: $status, {c.work_items:,} items, {c.revisions:,} revisions, "
+            f"{c.pull_requests:,} PRs, {c.threads:,} threads, {c.requests:,} requests" + (" — $error" if c.error else ""),
+            name=name, status=c.status, error=c.error or ""))
     if s.first_error:
-        where = f" ({s.error_project})" if s.error_project else ""
-        lines.append(f"[red]First error{where}: {s.first_error}[/]")
+        where = " ($project)" if s.error_project else ""
+        lines.append(markup_with(f"[red]First error{where}: $error[/]", project=s.error_project or "", error=s.first_error))
     if s.warnings:
-        lines.append(f"[yellow]{len(s.warnings)} warning(s)[/], first: {s.warnings[0]}")
-    return "\n".join(lines)
+        lines.append(markup_with(f"[yellow]{s.warning_count or len(s.warnings)} warning(s)[/], first: $first",
+                                 first=s.warnings[0]))
+    return Content("\n").join(lines)
 
 
 class SyncScreen(Screen):
@@ -80,12 +88,12 @@ class SyncScreen(Screen):
             names = [p for p in app.sync_board.projects if p != ALL_PROJECTS]
             projects = ", ".join(names) or "the configured projects"
             mode = " (full re-read)" if app.sync_full else ""
-            state.update(f"[b]Syncing[/] {projects}{mode} — press x to cancel")
+            state.update(markup_with(f"[b]Syncing[/] $projects{mode} — press x to cancel", projects=projects))
             summary.update("")
         elif app.sync_error is not None:
             error = app.sync_error
             message = error.message if isinstance(error, FlowtuiError) else f"{type(error).__name__}: {error}"
-            state.update(f"[b red]Sync failed:[/] {message}")
+            state.update(markup_with("[b red]Sync failed:[/] $message", message=message))
         elif app.last_summary is not None:
             state.update("Sync finished. Press s to sync again, 1 for the dashboard.")
             summary.update(summary_text(app.last_summary))

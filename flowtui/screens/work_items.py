@@ -19,6 +19,7 @@ from textual.widgets import Footer, Input, Select, Static
 from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import Column, PagedTable
+from flowtui.widgets.safe_text import plain_text
 from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.timeline import legend, timeline_bar
 from flowtui.screens.work_items_data import (
@@ -131,7 +132,7 @@ class WorkItemsScreen(PagedTableActions, DataView):
                                 ("wi-assignee", options.assignees)):
                 select = self.query_one(f"#{wid}", Select)
                 current = select.value
-                select.set_options([(v, v) for v in values])
+                select.set_options([(plain_text(v), v) for v in values])  # server text: never markup
                 if current in values:
                     select.value = current
         self._options_applied = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +20,8 @@ from flowtui.sync.progress import (
     SyncProgress,
     SyncSummary,
 )
+
+log = logging.getLogger("flowtui.sync")
 
 #: At most this many warning sentences are listed in the summary (all are counted).
 MAX_LISTED_WARNINGS = 100
@@ -82,6 +85,7 @@ class SyncContext:
         self.warning_count += 1
         self.summary.warning_count = self.warning_count
         text = f"{self.project}: {message}" if self.project else message
+        log.warning("%s", text)
         if len(self.summary.warnings) < MAX_LISTED_WARNINGS:
             self.summary.warnings.append(text)
         self.emit(STAGE_WARNING, message=text)

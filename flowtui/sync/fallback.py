@@ -108,7 +108,7 @@ def revisions_from_updates(ctx: SyncContext, project: str, item_id: int, updates
     """
     fields: dict[str, Any] = {}
     by_rev: dict[int, Revision] = {}
-    ordered = sorted(updates, key=lambda u: (_num(u.get("rev")), _num(u.get("id"))))
+    ordered = sorted((u for u in updates if isinstance(u, dict)), key=lambda u: (_num(u.get("rev")), _num(u.get("id"))))
     for update in ordered:
         changes = update.get("fields")
         if not isinstance(changes, dict) or not changes:
@@ -136,5 +136,5 @@ def revisions_from_updates(ctx: SyncContext, project: str, item_id: int, updates
 def _num(value: Any) -> int:
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         return 0

@@ -49,30 +49,38 @@ def sync_pull_requests(ctx: SyncContext, project: str, *, since: datetime | None
         repos_done.update(r.id for r in repos)
     for page in endpoints.completed_pull_requests(ctx.client, project, start, end):
         ctx.check_cancel()
-        prs: list[PullRequest] = []
-        people: dict[str, Identity] = {}
-        repos_seen: dict[str, Repository] = {}
-        for raw in page:
-            try:
-                pr, identities = parse.pull_request(raw, ctx.org, project)
-            except parse.BadPayload as exc:
-                ctx.warn(str(exc))
-                continue
-            prs.append(pr)
-            for person in identities:
-                people.setdefault(person.id, person)
-            repo = parse.repository(raw.get("repository"), project, ctx.org)
-            if repo is not None and repo.id not in repos_done:
-                repos_seen[repo.id] = repo
-        with ctx.store.transaction():
-            ctx.store.upsert_repositories(list(repos_seen.values()))
-            ctx.store.upsert_identities(list(people.values()))
-            ctx.store.upsert_pull_requests(prs)
-        repos_done.update(repos_seen)
-        ctx.counts.pull_requests += len(prs)
-        ctx.counts.reviewers += sum(len(p.reviewers) for p in prs)
+        write_pr_page(ctx, project, page, repos_done)
         ctx.emit(STAGE_PULL_REQUESTS, "pull_requests", done=ctx.counts.pull_requests,
                  message=f"{ctx.counts.pull_requests} pull requests")
     if advance:
         with ctx.store.transaction():
             ctx.store.set_cursor(ctx.org, project, STREAM, "", watermark=end, force=ctx.full)
+
+
+def write_pr_page(ctx: SyncContext, project: str, page: list[object], repos_done: set[str]) -> None:
+    """Parse one page of PRs and commit it (PRs, reviewers, identities, new repositories) in one transaction.
+
+    A malformed entry is one counted warning (`parse.BadPayload`); only the store can fail the page.
+    """
+    prs: list[PullRequest] = []
+    people: dict[str, Identity] = {}
+    repos_seen: dict[str, Repository] = {}
+    for raw in page:
+        try:
+            pr, identities = parse.pull_request(raw, ctx.org, project)
+        except parse.BadPayload as exc:
+            ctx.warn(str(exc))
+            continue
+        prs.append(pr)
+        for person in identities:
+            people.setdefault(person.id, person)
+        repo = parse.repository(raw.get("repository") if isinstance(raw, dict) else None, project, ctx.org)
+        if repo is not None and repo.id not in repos_done:
+            repos_seen[repo.id] = repo
+    with ctx.store.transaction():
+        ctx.store.upsert_repositories(list(repos_seen.values()))
+        ctx.store.upsert_identities(list(people.values()))
+        ctx.store.upsert_pull_requests(prs)
+    repos_done.update(repos_seen)
+    ctx.counts.pull_requests += len(prs)
+    ctx.counts.reviewers += sum(len(p.reviewers) for p in prs)

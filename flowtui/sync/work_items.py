@@ -44,7 +44,7 @@ class CategoryCache:
         ctx.emit(STAGE_TYPES, message=f"reading work item types of {self.project}")
         types = endpoints.work_item_types(ctx.client, self.project)
         for raw in types:
-            name = raw.get("name")
+            name = raw.get("name") if isinstance(raw, dict) else None
             if isinstance(name, str) and name:
                 self.refresh(name)
 
@@ -147,7 +147,14 @@ def parse_entries(ctx: SyncContext, project: str, values: list[object]) -> tuple
         current = latest.get(row.work_item_id)
         if current is None or row.rev >= current[0].rev:
             latest[row.work_item_id] = (row, fields)
-    return revisions, [parse.snapshot(row, fields, project) for row, fields in latest.values()]
+    items: list[WorkItem] = []
+    for row, fields in latest.values():
+        try:
+            items.append(parse.snapshot(row, fields, project))
+        except parse.BadPayload as exc:  # the item and its revisions of this page are skipped together
+            ctx.warn(str(exc))
+            revisions = [r for r in revisions if r.work_item_id != row.work_item_id]
+    return revisions, items
 
 
 def store_page(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -34,8 +35,15 @@ class Column(NamedTuple):
 
 
 def fit(text: str, width: int) -> str:
-    """The text cropped (with …) or padded to exactly `width` cells (ASCII-width assumption for speed;
-    wide characters are handled by Strip cropping at the line end)."""
+    """The text cropped (with …) or padded to exactly `width` terminal cells.
+
+    ASCII text takes the fast path (one cell per character); other text (CJK, emoji) is measured in
+    cells, so a wide-character title keeps the columns after it aligned.
+    """
+    if not text.isascii():
+        if cell_len(text) > width:
+            return set_cell_size(text, width - 1) + "…" if width > 0 else ""
+        return set_cell_size(text, width)
     if len(text) > width:
         return text[: max(0, width - 1)] + "…" if width > 0 else ""
     return text.ljust(width)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.widgets import Label, ProgressBar, Static
 
 from flowtui.sync.progress import (
@@ -24,6 +25,7 @@ from flowtui.sync.progress import (
     STAGE_WARNING,
     SyncProgress,
 )
+from flowtui.widgets.safe_text import markup_with, plain
 
 #: Where run-level stream events (no project: e.g. PR threads fetched for the whole organization) go.
 ALL_PROJECTS = "All projects"
@@ -191,7 +193,7 @@ class ProjectBlock(Static):
         self.initial = initial
 
     def compose(self) -> ComposeResult:
-        yield Label(self.project, classes="project-title")
+        yield Label(plain(self.project), classes="project-title")
         for _stream, label in STREAMS:
             yield StreamRow(label)
 
@@ -203,7 +205,8 @@ class ProjectBlock(Static):
         if not self.children:
             return  # not composed yet: on_mount shows the (shared, live) state
         marks = {"pending": "waiting", "running": "syncing…", "done": "done ✓", "failed": f"FAILED: {state.message}"}
-        self.query_one(".project-title", Label).update(f"{self.project}  [dim]{marks.get(state.status, state.status)}[/]")
+        self.query_one(".project-title", Label).update(
+            markup_with("$project  [dim]$mark[/]", project=self.project, mark=marks.get(state.status, state.status)))
         for row, (stream, _) in zip(self.query(StreamRow), STREAMS, strict=True):
             stream_state = state.streams[stream]
             # Streams a project never used (e.g. threads read org-wide) disappear once it is done.
@@ -235,13 +238,14 @@ class SyncProgressPanel(VerticalScroll):
         self.query_one("#sync-totals", Static).update(self.totals_text(board, now, running=running))
 
     @staticmethod
-    def totals_text(board: SyncBoard, now: float, *, running: bool) -> str:
+    def totals_text(board: SyncBoard, now: float, *, running: bool) -> Content:
+        """The totals line; the last progress message (server text) is filled in as plain text."""
         elapsed = board.elapsed(now)
         wait = board.countdown(now) if running else 0
-        throttle = (f"[b $warning]{board.wait_reason}, resuming in {wait} s[/]" if wait
-                    else "not throttled")
-        return (f"Requests [b]{board.requests:,}[/]   throttled {board.throttled_seconds:.0f} s ({throttle})   "
-                f"warnings {board.warnings}   elapsed [b]{_elapsed(elapsed)}[/]\n[dim]{board.message}[/]")
+        throttle = (f"[b $warning]$reason, resuming in {wait} s[/]" if wait else "not throttled")
+        return markup_with(f"Requests [b]{board.requests:,}[/]   throttled {board.throttled_seconds:.0f} s ({throttle})   "
+                           f"warnings {board.warnings}   elapsed [b]{_elapsed(elapsed)}[/]\n[dim]$message[/]",
+                           reason=board.wait_reason, message=board.message)
 
     def clear_blocks(self) -> None:
         self.query(ProjectBlock).remove()
