@@ -7,6 +7,10 @@ failed and the next project still runs; committed pages are never rolled back. A
 unreachable host (DNS/TLS) or a store failure stops the whole run. The run record is opened first and always closed with
 `failed` or `cancelled` unless every project succeeded, so a crash never leaves "success" behind.
 
+Waits: the run has one wait budget (`sync.max_wait_s`) shared by every project and worker, so a
+throttled run ends within it; `cancel` is polled by the client during every wait and request, so a
+cancel (or Ctrl+C) stops the run within about a second, keeping every committed page.
+
 Cursors (the revisions continuation token, the PR watermark) only move forward; `full=True` ignores
 them, re-reads everything from the history start (and every recent PR's threads) and then stores
 the new cursors as they come, even when that moves a watermark back. `since` is the history start
@@ -91,6 +95,8 @@ def run_sync(
         max_concurrency=settings["ado.max_concurrency"],
         sleep=sleep,
         clock=clock,
+        max_total_wait_s=settings["sync.max_wait_s"],  # one budget for the whole run, every project
+        cancel=cancel,  # polled during every wait and request: a cancel lands within a fraction of a second
     )
     try:
         run_id = store.start_run(org)
@@ -111,6 +117,7 @@ def run_sync(
     except SyncCancelled:
         summary.status = "cancelled"
     except KeyboardInterrupt:
+        client.close()  # stop the other workers' waits and requests before recording the run
         _finish(ctx, "cancelled", started, clock)
         raise
     except FlowtuiError as exc:
