@@ -283,7 +283,7 @@ class AdoClient:
                 raise PayloadError(exc.message) from None
             if budget_stop and (exc.kind == "throttled" or self.throttle.remaining_pause() > 0
                                 or not math.isfinite(budget_stop[0])):
-                what = f"before retrying {_short(url)} after {exc.message}"
+                what = f"after {exc.message}"
                 raise self.budget.exceeded(budget_stop[0], what) from None
             if exc.kind == "throttled":
                 raise ThrottledError(
