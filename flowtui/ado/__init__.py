@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from flowtui.ado.client import AdoClient, AdoResponse, validate_org_url
 from flowtui.ado.errors import ConnectionFailure, ResultLimitError, RouteNotFoundError
+from flowtui.ado.interrupt import Interrupt
 from flowtui.ado.paging import RevisionsBatch
 from flowtui.ado.throttle import Throttle, WaitBudget, WaitBudgetExceeded, parse_retry_after
 
@@ -14,6 +15,7 @@ __all__ = [
     "AdoClient",
     "AdoResponse",
     "ConnectionFailure",
+    "Interrupt",
     "ResultLimitError",
     "RevisionsBatch",
     "RouteNotFoundError",

@@ -12,12 +12,8 @@ once more, then raised as PayloadError. A Retry-After is always honoured in full
 than what is left of the run's wait budget (`WaitBudget`, shared by every worker and project of the
 run), the client gives up at once (ThrottledError) rather than retrying early or sleeping through it.
 
-Stopping: `close()` or the `cancel` callback (polled every `POLL_S`) ends any wait and abandons any
-request in flight within a fraction of a second. Each request runs in a short-lived daemon thread
-while the calling worker polls the stop signal, so even a server (or transport) that never answers
-cannot hold a cancelled sync; the abandoned request ends by itself at the request timeout. A request
-that takes longer than `TOTAL_TIMEOUT_FACTOR` × `timeout_s` in all (a server dripping bytes) is
-treated as timed out.
+`close()` or the `cancel` callback ends any wait and abandons any request in flight within
+`interrupt.POLL_S`; a request taking over `TOTAL_TIMEOUT_FACTOR` × `timeout_s` in all is a timeout.
 """
 
 from __future__ import annotations
@@ -44,14 +40,13 @@ from flowtui.ado.errors import (
     decode_body,
     map_error,
 )
-from flowtui.ado.throttle import POLL_S, Interrupt, Throttle, WaitBudget, parse_retry_after
+from flowtui.ado.interrupt import Interrupt
+from flowtui.ado.throttle import Throttle, WaitBudget, parse_retry_after
 from flowtui.errors import (
-    AdoError,
     ApiVersionError,
     ConfigError,
     FlowtuiError,
     PayloadError,
-    SyncCancelled,
     ThrottledError,
     TransientError,
 )
@@ -135,9 +130,13 @@ class AdoClient:
         self.budget = wait_budget if wait_budget is not None else WaitBudget(max_total_wait_s, clock=clock)
         self.max_total_wait_s = self.budget.total_s
         self._rng = rng or random.Random()
-        self._interrupt = Interrupt(cancel)
-        self._injected_sleep = None if sleep is time.sleep else sleep  # tests inject a fake one
-        self.throttle = Throttle(sleep=self._sleep, clock=clock, on_wait=on_wait, budget=self.budget)
+        self._interrupt = Interrupt(cancel, closed_message=f"The connection to {self.org_url} was closed (the sync stopped).")
+        injected = None if sleep is time.sleep else sleep  # tests inject a fake one
+
+        def interruptible_sleep(seconds: float) -> None:
+            self._interrupt.sleep(seconds, injected)
+
+        self.throttle = Throttle(sleep=interruptible_sleep, clock=clock, on_wait=on_wait, budget=self.budget)
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
         self._count_lock = threading.Lock()
         self.requests = 0
@@ -182,26 +181,6 @@ class AdoClient:
         """Close the connection pool and cut short any throttle or retry wait or request in progress."""
         self._interrupt.set()
         self._http.close()
-
-    @property
-    def stopped(self) -> bool:
-        """True once the client was closed or the cancel callback asked to stop."""
-        return self._interrupt.is_set()
-
-    def _sleep(self, seconds: float) -> None:
-        """Every wait of the client: interruptible (polls the stop signal), raises once stopped."""
-        if self._injected_sleep is not None:
-            self._injected_sleep(seconds)
-            cut_short = self._interrupt.is_set()
-        else:
-            cut_short = self._interrupt.sleep(seconds)
-        if cut_short:
-            raise self._stopped_error()
-
-    def _stopped_error(self) -> FlowtuiError:
-        if self._interrupt.cancelled:
-            return SyncCancelled("Sync cancelled; every page committed so far is kept.")
-        return AdoError(f"The connection to {self.org_url} was closed (the sync stopped).")
 
     def __enter__(self) -> AdoClient:
         return self
@@ -296,21 +275,23 @@ class AdoClient:
             ) from None
 
     def _attempt(self, method: str, url: str, query: dict[str, Any], body: Any, project: str | None) -> AdoResponse:
-        if self._interrupt.is_set():
-            raise self._stopped_error()
+        self._interrupt.raise_if_set()
         self.throttle.gate()
-        if self._interrupt.is_set():
-            raise self._stopped_error()
+        self._interrupt.raise_if_set()
         with self._slots:
             with self._count_lock:
                 self.requests += 1
             try:
-                response = self._send(
-                    method,
-                    url,
-                    params=query,
-                    content=None if body is None else json.dumps(body).encode("utf-8"),
-                    headers={"Content-Type": "application/json; charset=utf-8"} if body is not None else None,
+                response = self._interrupt.call(
+                    lambda: self._http.request(
+                        method,
+                        url,
+                        params=query,
+                        content=None if body is None else json.dumps(body).encode("utf-8"),
+                        headers={"Content-Type": "application/json; charset=utf-8"} if body is not None else None,
+                    ),
+                    deadline_s=TOTAL_TIMEOUT_FACTOR * self.timeout_s,
+                    on_deadline=lambda: httpx.ReadTimeout(f"no answer within {TOTAL_TIMEOUT_FACTOR * self.timeout_s:g} s"),
                 )
             except httpx.TimeoutException:
                 raise Retryable("transient", f"{_short(url)} timed out after {self.timeout_s:g} s") from None
@@ -335,31 +316,6 @@ class AdoClient:
         if isinstance(error, Retryable):
             error.retry_after = parse_retry_after(response.headers.get("retry-after"))
         raise error
-
-    def _send(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        """One HTTP exchange in a daemon thread, so that a stop or the total deadline never waits for it."""
-        outcome: list[Any] = []
-        done = threading.Event()
-
-        def exchange() -> None:
-            try:
-                outcome.append(self._http.request(method, url, **kwargs))
-            except BaseException as exc:  # noqa: BLE001 - handed to the waiting worker
-                outcome.append(exc)
-            finally:
-                done.set()
-
-        threading.Thread(target=exchange, name="flowtui-http", daemon=True).start()
-        deadline = time.monotonic() + TOTAL_TIMEOUT_FACTOR * self.timeout_s
-        while not done.wait(POLL_S):
-            if self._interrupt.is_set():
-                raise self._stopped_error()  # the abandoned exchange ends by itself at its timeout
-            if time.monotonic() > deadline:
-                raise httpx.ReadTimeout(f"no complete answer within {TOTAL_TIMEOUT_FACTOR * self.timeout_s:g} s")
-        result = outcome[0]
-        if isinstance(result, BaseException):
-            raise result
-        return result
 
     def _json(self, response: httpx.Response) -> Any:
         """Parse a 2xx body (BOM tolerated); an HTML sign-in page means the PAT was rejected."""

@@ -15,8 +15,7 @@ Every wait is bounded (SPEC §5, §11):
   worker and project: each wait (throttle pause, low-budget spacing, retry backoff) reserves its wall
   time first; a wait that does not fit raises `WaitBudgetExceeded` at once instead of sleeping, so a
   pause that project A gave up on cannot make project B sleep through it.
-- `Interrupt` is the run's stop signal (close, or the caller's cancel callback): every real sleep
-  polls it at least every `POLL_S` seconds.
+- Every sleep goes through the run's stop signal (`flowtui.ado.interrupt`), so a cancel ends it.
 """
 
 from __future__ import annotations
@@ -33,8 +32,6 @@ from flowtui.errors import ThrottledError
 
 #: Fraction of X-RateLimit-Limit under which requests are spaced out (SPEC §5).
 LOW_BUDGET_FRACTION = 0.10
-#: A waiting thread looks at the stop signal at least this often (seconds).
-POLL_S = 0.1
 #: Retry-After texts longer than this are not parsed (a header is a number or a 29-character date).
 _MAX_HEADER_CHARS = 64
 _DELTA_SECONDS = re.compile(r"[0-9]+(?:\.[0-9]+)?")
@@ -136,44 +133,6 @@ class WaitBudget:
         if not math.isfinite(seconds):
             return math.inf
         return max(0.0, now + seconds - max(self._horizon, now))
-
-
-class Interrupt:
-    """One run's stop signal: set by `set()` (closing the client) or by the caller's cancel callback."""
-
-    def __init__(self, check: Callable[[], bool] | None = None) -> None:
-        self._event = threading.Event()
-        self._check = check
-        self.cancelled = False  # True when the caller's callback (not a close) raised the signal
-
-    def set(self) -> None:
-        """Stop every wait and request of the run."""
-        self._event.set()
-
-    def is_set(self) -> bool:
-        """True once the run was stopped (polls the cancel callback)."""
-        if self._event.is_set():
-            return True
-        if self._check is not None:
-            try:
-                stop = bool(self._check())
-            except Exception:  # noqa: BLE001 - a broken callback must not hide a stop request
-                stop = True
-            if stop:
-                self.cancelled = True
-                self._event.set()
-                return True
-        return False
-
-    def sleep(self, seconds: float) -> bool:
-        """Sleep up to `seconds` (finite), polling the signal; True when the signal cut it short."""
-        deadline = time.monotonic() + max(0.0, seconds)
-        while not self.is_set():
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self._event.wait(min(left, POLL_S))
-        return True
 
 
 class Throttle:
