@@ -80,7 +80,7 @@ class FlowApp(App[int]):
         Binding("q", "quit", "Quit", id="quit", tooltip="Quit flowtui (asks first while a sync runs)."),
         Binding("question_mark", "help", "Help", id="help", tooltip="Show every key binding."),
         Binding("s", "sync", "Sync", id="sync", tooltip="Sync the configured projects from Azure DevOps."),
-        Binding("x", "cancel_sync", "Cancel sync", id="cancel_sync", tooltip="Stop the running sync after the current page."),
+        Binding("x", "cancel_sync", "Cancel sync", id="cancel_sync", tooltip="Stop the running sync now, even mid-wait (every committed page is kept)."),
         Binding("e", "export", "Export", id="export", tooltip="Write the CSV exports into a directory."),
         Binding("r", "refresh", "Refresh", id="refresh", tooltip="Re-read the store and recompute every view."),
         Binding("l", "next_view", "Next view", id="next_view", show=False),
@@ -159,7 +159,7 @@ class FlowApp(App[int]):
         return True
 
     async def action_quit(self) -> None:
-        """Quit; while a sync runs, ask first (the sync stops after its current page)."""
+        """Quit; while a sync runs, ask first (the sync stops within about a second, keeping committed pages)."""
         if not self.sync_running:
             self.exit(0)
             return
@@ -216,7 +216,7 @@ class FlowApp(App[int]):
     def action_cancel_sync(self) -> None:
         if self.sync_running:
             self._cancel_event.set()
-            self.notify("Cancelling after the current page…", timeout=3)
+            self.notify("Cancelling the sync; every page committed so far is kept.", timeout=3)
 
     def action_export(self, what: str = "all") -> None:
         """Ask for a directory, then write the CSV set `what` ("all", "powerbi" or "flow") into it."""

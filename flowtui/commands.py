@@ -25,7 +25,7 @@ class FlowCommands(Provider):
         app: FlowApp = self.app  # type: ignore[assignment]
         commands: list[tuple[str, Callable[[], object], str]] = []
         if app.sync_running:
-            commands.append(("sync: cancel", app.action_cancel_sync, "Stop the running sync after the current page"))
+            commands.append(("sync: cancel", app.action_cancel_sync, "Stop the running sync now (every committed page is kept)"))
         else:
             commands.append(("sync: start", app.action_sync, "Sync the configured projects (incremental)"))
             commands.append(("sync: full", partial(app.action_sync, True),

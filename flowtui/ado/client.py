@@ -9,14 +9,18 @@ requests in flight, and request/throttle counters. Retries follow SPEC §5 with 
 waited; 4xx are never retried. An "api-version out of range" answer is retried once at the named
 version, which the client then keeps (`client.api_version`). A 2xx body that is not JSON is asked for
 once more, then raised as PayloadError. A Retry-After is always honoured in full: when it is longer
-than what is left of the total wait budget, the client gives up at once (ThrottledError) rather
-than retrying early.
+than what is left of the run's wait budget (`WaitBudget`, shared by every worker and project of the
+run), the client gives up at once (ThrottledError) rather than retrying early or sleeping through it.
+
+`close()` or the `cancel` callback ends any wait and abandons any request in flight within
+`interrupt.POLL_S`; a request taking over `TOTAL_TIMEOUT_FACTOR` × `timeout_s` in all is a timeout.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import random
 import ssl
 import threading
@@ -36,9 +40,9 @@ from flowtui.ado.errors import (
     decode_body,
     map_error,
 )
-from flowtui.ado.throttle import Throttle, parse_retry_after
+from flowtui.ado.interrupt import Interrupt
+from flowtui.ado.throttle import Throttle, WaitBudget, parse_retry_after
 from flowtui.errors import (
-    AdoError,
     ApiVersionError,
     ConfigError,
     FlowtuiError,
@@ -55,6 +59,8 @@ _DNS_HINTS = ("name or service not known", "nodename nor servname", "getaddrinfo
 _TLS_HINTS = ("certificate", "ssl", "tls")
 #: A body that is not JSON is asked for this many times in all (it is usually cut short in transit).
 PAYLOAD_ATTEMPTS = 2
+#: One request may take at most this many times `timeout_s` in all (connect, send and every read).
+TOTAL_TIMEOUT_FACTOR = 3
 
 
 @dataclass(frozen=True)
@@ -107,8 +113,12 @@ class AdoClient:
         max_attempts: int = 6,
         max_backoff_s: float = 60.0,
         max_total_wait_s: float = 600.0,
+        wait_budget: WaitBudget | None = None,
+        cancel: Callable[[], bool] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        """`wait_budget` is the run's shared total wait allowance (default: `max_total_wait_s` for this
+        client alone); `cancel` is polled during waits and requests, and stops them when it returns True."""
         self.org_url = validate_org_url(org_url)
         self._pat = pat or ""
         self._api_version = api_version
@@ -118,12 +128,16 @@ class AdoClient:
         self.max_concurrency = max(1, int(max_concurrency))
         self.max_attempts = max(1, max_attempts)
         self.max_backoff_s = max_backoff_s
-        self.max_total_wait_s = max_total_wait_s
+        self.budget = wait_budget if wait_budget is not None else WaitBudget(max_total_wait_s, clock=clock)
+        self.max_total_wait_s = self.budget.total_s
         self._rng = rng or random.Random()
-        self._closing = threading.Event()
-        if sleep is time.sleep:
-            sleep = self._interruptible_sleep  # close() wakes every worker that is waiting
-        self.throttle = Throttle(sleep=sleep, clock=clock, on_wait=on_wait)
+        self._interrupt = Interrupt(cancel, closed_message=f"The connection to {self.org_url} was closed (the sync stopped).")
+        injected = None if sleep is time.sleep else sleep  # tests inject a fake one
+
+        def interruptible_sleep(seconds: float) -> None:
+            self._interrupt.sleep(seconds, injected)
+
+        self.throttle = Throttle(sleep=interruptible_sleep, clock=clock, on_wait=on_wait, budget=self.budget)
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
         self._count_lock = threading.Lock()
         self.requests = 0
@@ -165,12 +179,9 @@ class AdoClient:
         self.throttle.on_wait = callback
 
     def close(self) -> None:
-        """Close the connection pool and cut short any throttle or retry wait in progress."""
-        self._closing.set()
+        """Close the connection pool and cut short any throttle or retry wait or request in progress."""
+        self._interrupt.set()
         self._http.close()
-
-    def _interruptible_sleep(self, seconds: float) -> None:
-        self._closing.wait(seconds)
 
     def __enter__(self) -> AdoClient:
         return self
@@ -236,9 +247,10 @@ class AdoClient:
             raise self._scrubbed(exc) from None
 
     def _with_retries(self, method: str, url: str, query: dict[str, Any], body: Any, project: str | None) -> AdoResponse:
+        budget_stop: list[float] = []  # the wait that the run's budget could not pay for, if that stopped us
         retrying = Retrying(
             retry=retry_if_exception_type(Retryable),
-            stop=self._stop,
+            stop=lambda state: self._stop(state, budget_stop),
             wait=self._wait,
             sleep=lambda _seconds: None,  # the waits happen in _before_sleep / the throttle gate
             before_sleep=self._before_sleep,
@@ -249,6 +261,10 @@ class AdoClient:
         except Retryable as exc:
             if exc.kind == "payload":
                 raise PayloadError(exc.message) from None
+            if budget_stop and (exc.kind == "throttled" or self.throttle.remaining_pause() > 0
+                                or not math.isfinite(budget_stop[0])):
+                what = f"after {exc.message}"
+                raise self.budget.exceeded(budget_stop[0], what) from None
             if exc.kind == "throttled":
                 raise ThrottledError(
                     f"Azure DevOps kept throttling requests to {_short(url)}; gave up after the retry budget "
@@ -260,19 +276,23 @@ class AdoClient:
             ) from None
 
     def _attempt(self, method: str, url: str, query: dict[str, Any], body: Any, project: str | None) -> AdoResponse:
+        self._interrupt.raise_if_set()
         self.throttle.gate()
-        if self._closing.is_set():
-            raise AdoError(f"The connection to {self.org_url} was closed (the sync stopped).")
+        self._interrupt.raise_if_set()
         with self._slots:
             with self._count_lock:
                 self.requests += 1
             try:
-                response = self._http.request(
-                    method,
-                    url,
-                    params=query,
-                    content=None if body is None else json.dumps(body).encode("utf-8"),
-                    headers={"Content-Type": "application/json; charset=utf-8"} if body is not None else None,
+                response = self._interrupt.call(
+                    lambda: self._http.request(
+                        method,
+                        url,
+                        params=query,
+                        content=None if body is None else json.dumps(body).encode("utf-8"),
+                        headers={"Content-Type": "application/json; charset=utf-8"} if body is not None else None,
+                    ),
+                    deadline_s=TOTAL_TIMEOUT_FACTOR * self.timeout_s,
+                    on_deadline=lambda: httpx.ReadTimeout(f"no answer within {TOTAL_TIMEOUT_FACTOR * self.timeout_s:g} s"),
                 )
             except httpx.TimeoutException:
                 raise Retryable("transient", f"{_short(url)} timed out after {self.timeout_s:g} s") from None
@@ -343,13 +363,16 @@ class AdoClient:
         # a 5xx may carry Retry-After too: never come back before it says
         return max(backoff + self._rng.uniform(0, min(1.0, backoff / 2)), self.throttle.remaining_pause())
 
-    def _stop(self, state: RetryCallState) -> bool:
+    def _stop(self, state: RetryCallState, budget_stop: list[float]) -> bool:
         if state.attempt_number >= self.max_attempts:
             return True
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, Retryable) and exc.kind == "payload" and state.attempt_number >= PAYLOAD_ATTEMPTS:
             return True
-        return state.idle_for + state.upcoming_sleep > self.max_total_wait_s
+        if not self.budget.fits(state.upcoming_sleep):  # the run's budget, shared by every worker and project
+            budget_stop.append(state.upcoming_sleep)
+            return True
+        return False
 
     def _before_sleep(self, state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None

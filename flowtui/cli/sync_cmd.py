@@ -2,7 +2,8 @@
 
 On a TTY the progress is a Rich display (one bar per project and stream with items, requests and
 the throttling countdown); otherwise plain lines, at most one per second per stream. Exit codes:
-0 success, 1 failed (the first error is printed as one sentence), 130 cancelled/interrupted.
+0 success, 1 failed (the first error is printed as one sentence), 130 cancelled/interrupted (Ctrl+C
+stops any wait or request in flight within about a second; committed pages stay).
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def run(args: argparse.Namespace) -> int:
         with display:
             summary = run_sync(settings, store, pat=pat, transport=transport, progress=display.update,
                                full=bool(args.full), since=since, only=args.only, now=now)
+    except KeyboardInterrupt:
+        # Ctrl+C lands within a fraction of a second even during a throttle wait or a hanging request
+        # (run_sync polls in short steps); the run is already recorded as cancelled.
+        print("flowtui: sync cancelled (Ctrl+C); every page committed so far is kept.", file=sys.stderr)
+        return 130
     finally:
         store.close()
     if args.json:

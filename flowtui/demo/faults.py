@@ -6,6 +6,12 @@ seeded random faults, a TSTU-style throttle (X-RateLimit-* headers near the limi
 every JSON body, slow responses, malformed bodies on chosen routes, an "old server" profile, the
 bad-PAT response style and the server limits (WIQL cap, ids per batch, page sizes).
 
+Hostile waits (issue #10): `retry_after_text` sends any raw Retry-After text ("1000000000", "inf",
+"-5", "soon", "Fri, 31 Dec 9999 23:59:59 GMT") on injected 429/503 and throttle answers;
+`ok_retry_after` sends one on successful answers (200) too; the fault kind "hang" is a request the
+server never answers: the transport holds it for `hang_s` (at most the request's own read timeout,
+so it always stops by itself) and then raises httpx.ReadTimeout.
+
 Route names (used by `FaultRule.route`, `latency_routes`, `malformed_routes`, `forbidden_routes`
 and `SimulatedAdo.counts_by_route`): projects, project, repositories, workitemtypes, workitemtype,
 workitemtype_states, reporting_revisions, wiql, workitemsbatch, workitems, workitem,
@@ -19,7 +25,7 @@ from dataclasses import dataclass, field, replace
 
 #: Fault kinds understood by FaultRule / random_kinds.
 FAULT_KINDS = ("500", "502", "503", "504", "429", "tf24668", "connect_error", "reset", "read_timeout",
-               "malformed", "html")
+               "malformed", "html", "hang")
 
 
 @dataclass(slots=True)
@@ -30,14 +36,16 @@ class FaultRule:
     httpx.RemoteProtocolError, "read_timeout" raises httpx.ReadTimeout, "malformed" answers 200
     with a truncated JSON body, "html" answers 200 text/html (a proxy or sign-in page); the others
     answer with that status and the reference's error body.
-    count = -1 means every matching request. retry_after: Retry-After seconds on 429/503.
+    count = -1 means every matching request. retry_after: Retry-After on 429/503, seconds or the raw
+    header text (any string, sent as is). "hang" holds the request `Faults.hang_s` (capped by the
+    request's read timeout), then raises httpx.ReadTimeout.
     """
 
     kind: str
     nth: int | None = None
     route: str | None = None
     count: int = 1
-    retry_after: float | None = None
+    retry_after: float | str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -56,6 +64,10 @@ class Faults:
     random_kinds: tuple[str, ...] = ("503",)
     seed: int = 0  # seeds the random-fault RNG (draws happen per request, in request order)
     retry_after_s: float = 1.0  # Retry-After on injected 429/503 and on throttle responses
+    retry_after_text: str | None = None  # raw Retry-After text sent instead of retry_after_s (any string)
+    ok_retry_after: str | None = None  # raw Retry-After text on every successful answer (200)
+    ok_retry_after_routes: tuple[str, ...] = ()  # limit ok_retry_after to these routes (empty = all)
+    hang_s: float = 30.0  # how long a "hang" fault holds a request (capped by the request's read timeout)
     # throttling (TSTU budget in a sliding window, measured with the transport's clock)
     rate_limit: float | None = None  # TSTUs per window; None disables throttling
     window_s: float = 300.0

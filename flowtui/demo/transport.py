@@ -141,13 +141,19 @@ class SimulatedAdo:
             delay += f.latency_s
         try:
             fault = self._scripted_fault(n, route)
-            if fault is not None:
+            if fault is not None and fault[0] == "hang":
+                result = httpx.ReadTimeout("The read operation timed out (simulated hang)", request=request)
+                delay += self._hang_delay(request)
+            elif fault is not None:
                 result = self._fault_result(fault[0], fault[1], request, hdrs)
             else:
                 result = self._serve(request, route, handler, params, hdrs)
                 if isinstance(result, tuple):
                     result, extra_delay = result
                     delay += extra_delay
+                if f.ok_retry_after is not None and (not f.ok_retry_after_routes or route in f.ok_retry_after_routes):
+                    if isinstance(result, httpx.Response) and result.status_code == 200:
+                        result.headers["retry-after"] = f.ok_retry_after
         except (PlainError, ApiError) as exc:
             result = self._error_response(exc, hdrs)
         status = result.status_code if isinstance(result, httpx.Response) else 0
@@ -263,7 +269,13 @@ class SimulatedAdo:
         hdrs["content-type"] = "text/html; charset=utf-8"
         return httpx.Response(203, headers=hdrs, content=SIGNIN_HTML.encode(), request=request)
 
-    def _scripted_fault(self, n: int, route: str) -> tuple[str, float | None] | None:
+    def _hang_delay(self, request: httpx.Request) -> float:
+        """How long a "hang" fault holds `request`: hang_s, at most the client's read timeout."""
+        timeout = (request.extensions.get("timeout") or {}).get("read")
+        hold = max(0.0, self.faults.hang_s)
+        return min(hold, float(timeout)) if isinstance(timeout, (int, float)) else hold
+
+    def _scripted_fault(self, n: int, route: str) -> tuple[str, float | str | None] | None:
         f = self.faults
         for i, rule in enumerate(f.rules):
             if rule.nth is not None and rule.nth == n:
@@ -278,9 +290,9 @@ class SimulatedAdo:
                 return kind, None
         return None
 
-    def _fault_result(self, kind: str, retry_after: float | None, request: httpx.Request,
+    def _fault_result(self, kind: str, retry_after: float | str | None, request: httpx.Request,
                       hdrs: dict[str, str]) -> httpx.Response | Exception:
-        ra = retry_after if retry_after is not None else self.faults.retry_after_s
+        ra = retry_after if retry_after is not None else self._retry_after()
         if kind == "connect_error":
             return httpx.ConnectError("[Errno 111] Connection refused (simulated)", request=request)
         if kind == "reset":
@@ -320,6 +332,11 @@ class SimulatedAdo:
                        "ServiceUnavailableException" if status == 503 else "VssServiceException",
                        headers=hdrs)
 
+    def _retry_after(self) -> float | str:
+        """The Retry-After of throttle answers: the raw `retry_after_text` knob, else retry_after_s."""
+        f = self.faults
+        return f.retry_after_text if f.retry_after_text is not None else f.retry_after_s
+
     def _rate_headers(self, usage: float) -> dict[str, str]:
         f = self.faults
         limit = f.rate_limit if f.rate_limit is not None else 200.0
@@ -343,7 +360,7 @@ class SimulatedAdo:
         if usage >= f.rate_limit:
             hdrs.update(self._rate_headers(usage))
             hdrs["x-ratelimit-remaining"] = "0"
-            hdrs["retry-after"] = _num(f.retry_after_s)
+            hdrs["retry-after"] = _num(self._retry_after())
             hdrs["x-ratelimit-delay"] = f"{f.throttle_delay_s:.3f}"
             return f.throttle_delay_s if f.throttle_sleep else 0.0
         if usage >= 0.8 * f.rate_limit:
@@ -353,7 +370,7 @@ class SimulatedAdo:
     def _raise_429(self, hdrs: dict[str, str], usage: float) -> None:
         hdrs.update(self._rate_headers(usage))
         hdrs["x-ratelimit-remaining"] = "0"
-        hdrs["retry-after"] = _num(self.faults.retry_after_s)
+        hdrs["retry-after"] = _num(self._retry_after())
         raise ApiError(429, "TF400733: The request has been canceled: Request was blocked due to "
                             "exceeding usage of resource 'ATCPU' in namespace 'User'.",
                        "RequestBlockedException",
@@ -375,6 +392,8 @@ class SimulatedAdo:
         return httpx.Response(exc.status, headers=hdrs, content=body)
 
 
-def _num(value: float) -> str:
-    """A header number: integral values without a fraction ("1"), others as given ("0.5")."""
+def _num(value: float | str) -> str:
+    """A header number: integral values without a fraction ("1"), others as given ("0.5"); text as is."""
+    if isinstance(value, str):
+        return value
     return str(int(value)) if float(value).is_integer() else str(value)

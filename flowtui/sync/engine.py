@@ -10,6 +10,10 @@ Opening it takes the store's writer lock (`flowtui.store.runs`): a second sync o
 refused with the holder's pid, host, start time and command, and records left `running` by a killed
 process are marked `interrupted`; closing it releases the lock.
 
+Waits: the run has one wait budget (`sync.max_wait_s`) shared by every project and worker, so a
+throttled run ends within it; `cancel` is polled by the client during every wait and request, so a
+cancel (or Ctrl+C) stops the run within about a second, keeping every committed page.
+
 Cursors (the revisions continuation token, the PR watermark) only move forward; `full=True` ignores
 them, re-reads everything from the history start (and every recent PR's threads) and then stores
 the new cursors as they come, even when that moves a watermark back. `since` is the history start
@@ -94,6 +98,8 @@ def run_sync(
         max_concurrency=settings["ado.max_concurrency"],
         sleep=sleep,
         clock=clock,
+        max_total_wait_s=settings["sync.max_wait_s"],  # one budget for the whole run, every project
+        cancel=cancel,  # polled during every wait and request: a cancel lands within a fraction of a second
     )
     try:
         run_id = store.start_run(org)
@@ -116,6 +122,7 @@ def run_sync(
     except SyncCancelled:
         summary.status = "cancelled"
     except KeyboardInterrupt:
+        client.close()  # stop the other workers' waits and requests before recording the run
         _finish(ctx, "cancelled", started, clock)
         raise
     except FlowtuiError as exc:

@@ -21,6 +21,8 @@ from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_THREADS
 
 COMMIT_EVERY = 50
+#: The collecting thread looks at the cancel flag at least this often while workers are busy (seconds).
+CANCEL_POLL_S = 0.5
 Row = tuple[str, datetime | None, datetime | None, datetime | None]
 
 
@@ -52,7 +54,7 @@ def sync_threads(ctx: SyncContext, projects: list[str], *, days: int) -> dict[st
                 futures[future] = pr
             if not futures:
                 break
-            finished, _ = wait(futures, return_when=FIRST_COMPLETED)
+            finished, _ = wait(futures, timeout=CANCEL_POLL_S, return_when=FIRST_COMPLETED)
             for future in finished:
                 pr = futures.pop(future)
                 try:
@@ -73,7 +75,8 @@ def sync_threads(ctx: SyncContext, projects: list[str], *, days: int) -> dict[st
                     counts.threads += 1
             if len(rows) >= COMMIT_EVERY:
                 _commit(ctx, rows)
-            ctx.emit(STAGE_THREADS, "threads", done=done, total=total, message=f"threads of {done}/{total} pull requests")
+            if finished:
+                ctx.emit(STAGE_THREADS, "threads", done=done, total=total, message=f"threads of {done}/{total} pull requests")
             ctx.check_cancel()
         _commit(ctx, rows)
     except BaseException:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -64,7 +65,7 @@ def test_parse_retry_after_forms() -> None:
     assert parse_retry_after("Wed, 21 Oct 2026 07:28:00 GMT", now=now) == 30.0  # 07:28:00 - 07:27:30
     assert parse_retry_after("Wed, 21 Oct 2026 07:27:00 GMT", now=now) == 0.0  # in the past: no wait
     assert parse_retry_after("2.5") == 2.5
-    assert parse_retry_after("soon") is None
+    assert parse_retry_after("soon") == math.inf  # present but unparsable: no budget can pay for it (issue #10)
     assert parse_retry_after(None) is None
 
 
