@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
 from flowtui import __version__
+from flowtui.cli.logging_setup import configure_logging, remove_logging
 from flowtui.errors import FlowtuiError
 
 #: Command modules, each with register(subparsers) and run(args) -> int, in --help order.
@@ -47,14 +47,13 @@ def _run_tui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    log_handler = configure_logging(verbose=args.verbose, debug=args.debug)
     handler = getattr(args, "handler", None) or _run_tui
     try:
         return int(handler(args) or 0)
     except FlowtuiError as exc:
         print(f"flowtui: {exc.message}", file=sys.stderr)
-        if args.verbose and exc.detail:
+        if (args.verbose or args.debug) and exc.detail:
             print(exc.detail, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -62,3 +61,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        remove_logging(log_handler)

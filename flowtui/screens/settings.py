@@ -134,7 +134,7 @@ class SettingsScreen(Screen):
 
         app: Any = self.app
         app.use_keyring_backend()
-        set_pat(url, pat)  # SecretStoreError -> the App's error modal
+        set_pat(url, pat, allow_plaintext=app.settings["auth.allow_plaintext_keyring"])  # SecretStoreError -> error modal
         self.post_message(ConnectionTested(True, f"Saved to {app.settings.config_path}; the PAT is in the OS keyring."))
         self._pat_status(url)
 
