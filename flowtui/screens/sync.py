@@ -17,6 +17,7 @@ from textual.widgets import Footer, Static
 
 from flowtui.errors import FlowtuiError
 from flowtui.messages import SyncStarted
+from flowtui.screens.worker_errors import ReportsWorkerErrors
 from flowtui.sync.progress import SyncSummary
 from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.sync_progress import ALL_PROJECTS, SyncProgressPanel
@@ -44,7 +45,7 @@ def summary_text(s: SyncSummary) -> str:
     return "\n".join(lines)
 
 
-class SyncScreen(Screen):
+class SyncScreen(ReportsWorkerErrors, Screen):
     """Live progress of the running sync (the App's `sync_board`), then its summary."""
 
     def compose(self) -> ComposeResult:
