@@ -74,7 +74,7 @@ def parse_day(text: str | None, flag: str = "--from") -> date | None:
     if text is None:
         return None
     hint = f"use YYYY-MM-DD from {USER_DAY_RANGE}, e.g. 2026-11-01."
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         raise UsageError(f"{flag} {text!r} is not a date; {hint}")
     try:
         day = date.fromisoformat(text)
@@ -90,7 +90,7 @@ def parse_as_of(text: str | None) -> datetime | None:
     if text is None:
         return None
     hint = f"use YYYY-MM-DDTHH:MM:SSZ from {USER_DAY_RANGE}, e.g. 2026-11-23T12:00:00Z."
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", text):
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", text):
         raise UsageError(f"--as-of {text!r} is not a UTC instant; {hint}")
     try:
         instant = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)

@@ -78,6 +78,17 @@ def test_the_edges_of_the_range_compute_without_overflow(tmp_path: Path, capsys:
         assert '"from":"1970-01-01"' in out.replace(" ", "")
 
 
+@pytest.mark.parametrize("text", ["9" * 5000, "\u0663", "12345678901", "-1", "0x10"])
+def test_explain_takes_ascii_ids_only(text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(["metrics", "--db", str(tmp_path / "s.sqlite"), "--explain", text], capsys)
+    assert code == 2 and "is not a work item id" in err and "Traceback" not in err
+
+
+def test_non_ascii_digits_are_not_dates() -> None:
+    with pytest.raises(UsageError, match="is not a date"):
+        common.parse_day("\uff12\uff10\uff12\uff16-01-01")
+
+
 def test_parse_helpers_name_the_range() -> None:
     with pytest.raises(UsageError, match="out of range; use YYYY-MM-DD from 1970-01-01 to 2199-12-31"):
         common.parse_day("2200-01-01", "--to")
