@@ -4,8 +4,9 @@ Textual delivers `Worker.StateChanged` only to the node that started the worker 
 it, so a screen's failing worker never reached the App. `ReportsWorkerErrors` catches the ERROR state
 on the screen, lets the screen show it in place (`show_worker_error`, e.g. the dashboard replaces
 "Computing the report…" with "Could not compute the report: …"), and posts
-`BackgroundTaskFailed`, which bubbles to the App: it logs the failure, keeps it in `app.worker_errors` and shows a modal or a
-notification (always `markup=False`: the text may come from a server).
+`BackgroundTaskFailed`, which bubbles to the App: it logs the failure, keeps it in
+`app.worker_errors` and shows a modal or a notification (always `markup=False`: the text may come
+from a server).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from rich.text import Text
+from textual.css.query import NoMatches
 from textual.worker import Worker, WorkerState
 
 from flowtui.errors import FlowtuiError
@@ -57,7 +59,10 @@ class ReportsWorkerErrors(_Base):
         worker = event.worker
         if event.state != WorkerState.ERROR or worker.error is None or worker.node is not self:
             return
-        self.show_worker_error(worker, worker.error)
+        try:
+            self.show_worker_error(worker, worker.error)
+        except NoMatches:  # the view is being torn down; the App's notification still tells the user
+            pass
         self.post_message(BackgroundTaskFailed(worker_label(worker), worker.error))
 
     def show_worker_error(self, worker: Worker[object], error: BaseException) -> None:
