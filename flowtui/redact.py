@@ -2,7 +2,7 @@
 
 `register_secret(pat)` is called wherever a PAT enters the process (`flowtui.secrets.get_pat`, the demo
 PAT); `redact(text)` replaces every registered secret, its Basic-auth base64 forms and any
-`Authorization:` header value with `***`. `RedactingFilter` applies it to log records (message,
+`Authorization:` header value with `***`, and hides raw header lists altogether. `RedactingFilter` applies it to log records (message,
 arguments and traceback), so `--debug` HTTP and SQL logs can never print the PAT.
 """
 
@@ -21,9 +21,12 @@ _lock = threading.Lock()
 _secrets: list[str] = []
 #: `Authorization: Basic xyz`, `'authorization': 'Bearer xyz'`, `(b'Authorization', b'Basic xyz')` …
 _AUTH_HEADER = re.compile(
-    r"(?i)(authorization['\"]?\s*[:=,]\s*b?['\"]?\s*)([A-Za-z]+\s+)?[^\s'\",)\]}]+"
+    r"(?i)(authorization['\"]?\s*[:=,]\s*(?:b?['\"])?\s*)([A-Za-z]+\s+)?[^\s'\",)\]}]+"
 )
 _BASIC = re.compile(r"(?i)\b(basic|bearer)\s+[A-Za-z0-9+/=._~-]{6,}")
+#: A raw header list as httpcore's trace logs it: `[(b'Set-Cookie', b'…'), …]` (never shown, any header).
+_HEADER_LIST = re.compile(r"\[\(b['\"].*\)\]")
+HEADERS_HIDDEN = "[headers hidden]"
 
 
 def _forms(secret: str) -> list[str]:
@@ -50,12 +53,14 @@ def register_secret(secret: str | None) -> None:
 
 
 def redact(text: str) -> str:
-    """`text` with registered secrets, Basic/Bearer tokens and Authorization header values masked."""
+    """`text` with registered secrets, Basic/Bearer tokens and Authorization header values masked, and
+    raw header lists (httpcore's trace) replaced by "[headers hidden]"."""
     with _lock:
         known = list(_secrets)
     for secret in known:
         if secret in text:
             text = text.replace(secret, MASK)
+    text = _HEADER_LIST.sub(HEADERS_HIDDEN, text)
     text = _AUTH_HEADER.sub(lambda m: m.group(1) + MASK, text)
     return _BASIC.sub(lambda m: f"{m.group(1)} {MASK}", text)
 
@@ -79,4 +84,4 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-__all__ = ["MASK", "RedactingFilter", "redact", "register_secret"]
+__all__ = ["HEADERS_HIDDEN", "MASK", "RedactingFilter", "redact", "register_secret"]

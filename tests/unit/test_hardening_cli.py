@@ -293,8 +293,10 @@ def test_the_filter_hides_the_pat_its_base64_and_authorization_headers() -> None
         remove_logging(handler)
     text = stream.getvalue()
     assert pat not in text and basic not in text and basic.rstrip("=") not in text and "eyJhbGciOi" not in text
-    assert text.count(MASK) >= 5 and "failed with" in text and "Traceback" in text
+    assert "headers=[headers hidden]" in text and f"DEBUG httpx: Authorization: {MASK}" in text
+    assert f"token {MASK} and {MASK}" in text and f"failed with {MASK}" in text and "Traceback" in text
     assert redact("Basic OmRlbW8tcGF0") == f"Basic {MASK}"
+    assert redact("{'authorization': 'Basic OmRlbW8tcGF0'}") == f"{{'authorization': '{MASK}'}}"
 
 
 @pytest.mark.parametrize(("flag", "http_logged"), [("--debug", True), ("--verbose", False)])
@@ -309,6 +311,43 @@ def test_a_demo_sync_with_debug_never_prints_the_pat(tiny_demo: None, tmp_path: 
     for secret in (pat, base64.b64encode(f":{pat}".encode()).decode().rstrip("="),
                    base64.b64encode(pat.encode()).decode().rstrip("=")):
         assert secret not in err and secret not in out
+
+
+def test_debug_against_a_real_http_server_prints_no_header(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str], no_keyring: Any) -> None:
+    """A loopback server answers 401 with a Set-Cookie: the httpcore trace is on, its header lists are not."""
+    import http.server
+    import threading
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+            self.send_response(401)
+            self.send_header("Set-Cookie", "session=COOKIE-VALUE-42")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    for var in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        monkeypatch.delenv(var, raising=False)
+    pat = "loopback-pat-" + "Zq9" * 10
+    monkeypatch.setenv("FLOWTUI_PAT", f"  {pat}\n")
+    try:
+        code, out, err = run(["sync", "--debug", "--org-url", f"http://127.0.0.1:{server.server_address[1]}/tfs/Coll",
+                              "--project", "P", "--db", str(tmp_path / "s.sqlite")], capsys)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert code == 1 and "rejected the personal access token" in err
+    assert "DEBUG httpcore.http11: receive_response_headers.complete" in err and "[headers hidden]" in err
+    assert "COOKIE-VALUE-42" not in err and "Set-Cookie" not in err
+    basic = base64.b64encode(f":{pat}".encode()).decode()
+    assert pat not in err + out and basic not in err and basic.rstrip("=") not in err
 
 
 # --- verify_tls = false -------------------------------------------------------------------------------
