@@ -21,12 +21,11 @@ from typing import Any
 import pytest
 import shell_support
 from conftest_views import ViewsApp, wait_for_views
-from shell_support import assert_no_worker_errors, tiny_settings
+from shell_support import AS_OF, assert_no_worker_errors, tiny_settings
 from textual.screen import Screen
-from textual.widgets import Static
+from textual.widgets import Input, Static
 
 import flowtui.screens
-from flowtui.errors import SecretStoreError
 from flowtui.screens.worker_errors import ReportsWorkerErrors
 
 SIZE = (120, 40)
@@ -116,37 +115,31 @@ async def test_every_data_view_shows_its_worker_failure(
 
 
 @pytest.mark.worker_errors
-async def test_a_screen_worker_error_reaches_the_apps_modal(make_shell_app: Any, fresh_store: Any) -> None:
-    """The Settings screen's keyring worker raises SecretStoreError: the App's error dialog opens."""
+async def test_a_screen_worker_error_reaches_the_apps_modal(fresh_store: Any, shell_settings: Any,
+                                                           plaintext_keyring: Any) -> None:
+    """Saving the PAT from Settings with a file-based keyring: the Settings screen's worker raises
+    SecretStoreError, the App's error dialog opens and the form says it too; nothing is stored."""
+    from flowtui.app import make_app
     from flowtui.screens.modals import ErrorModal
     from flowtui.screens.settings import SettingsScreen
 
-    app = make_shell_app(fresh_store)
+    app = make_app(shell_settings, store=fresh_store, keyring_backend=plaintext_keyring, clock=lambda: AS_OF)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("comma")
         await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, SettingsScreen)
-
-        def refuse(*_args: Any, **_kwargs: Any) -> None:
-            raise SecretStoreError("The keyring is locked [really]; set FLOWTUI_PAT instead.")
-
-        import flowtui.secrets
-
-        original = flowtui.secrets.set_pat
-        flowtui.secrets.set_pat = refuse
-        try:
-            screen._save_pat("https://dev.azure.com/fabrikam", "a-pat")
-            await settle(pilot)
-        finally:
-            flowtui.secrets.set_pat = original
+        assert isinstance(app.screen, SettingsScreen)
+        app.screen.query_one("#pat", Input).value = "typed-pat-123"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
         assert isinstance(app.screen, ErrorModal)
-        assert app.screen.message == "The keyring is locked [really]; set FLOWTUI_PAT instead."
+        assert "keyrings.alt.file.PlaintextKeyring keeps secrets in a plain file" in app.screen.message
+        assert "FLOWTUI_PAT" in app.screen.message
         await pilot.press("escape")
         await settle(pilot)
-        assert "The keyring is locked [really]" in text_of(app, "#settings-result")
-    assert len(app.worker_errors) == 1
+        assert "keeps secrets in a plain file" in text_of(app, "#settings-result")
+    assert plaintext_keyring.passwords == {}
+    assert [type(e).__name__ for e in app.worker_errors] == ["SecretStoreError"]
 
 
 # --- the harness ------------------------------------------------------------------------------------

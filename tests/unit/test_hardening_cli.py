@@ -172,36 +172,6 @@ def test_a_blank_flowtui_pat_is_no_pat(no_keyring: Any, value: str) -> None:
 # --- keyring backends that keep secrets in files -----------------------------------------------------
 
 
-def _fake_backend(name: str, module: str) -> Any:
-    from keyring.backend import KeyringBackend
-
-    def init(self: Any) -> None:
-        KeyringBackend.__init__(self)
-        self.passwords = {}
-
-    cls = type(name, (KeyringBackend,), {
-        "priority": 1,
-        "__init__": init,
-        "get_password": lambda self, s, u: self.passwords.get((s, u)),
-        "set_password": lambda self, s, u, p: self.passwords.__setitem__((s, u), p),
-        "delete_password": lambda self, s, u: self.passwords.pop((s, u)),
-    })
-    cls.__module__ = module
-    return cls()
-
-
-@pytest.fixture
-def plaintext_keyring() -> Any:
-    """A backend that looks like keyrings.alt's PlaintextKeyring (keyrings.alt itself is not installed)."""
-    import keyring
-
-    previous = keyring.get_keyring()
-    backend = _fake_backend("PlaintextKeyring", "keyrings.alt.file")
-    keyring.set_keyring(backend)
-    yield backend
-    keyring.set_keyring(previous)
-
-
 def test_a_plaintext_backend_is_refused(plaintext_keyring: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("FLOWTUI_ALLOW_PLAINTEXT_KEYRING", raising=False)
     with pytest.raises(SecretStoreError) as info:
@@ -218,13 +188,13 @@ def test_the_explicit_opt_in_stores_it(plaintext_keyring: Any, allow: bool, env:
     assert plaintext_keyring.passwords == {("flowtui", ORG): "s3cret-pat"}
 
 
-def test_a_chain_holding_a_file_backend_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_chain_holding_a_file_backend_is_refused(monkeypatch: pytest.MonkeyPatch, fake_keyring: Any) -> None:
     import keyring
     from keyring import backend as kb
     from keyring.backends.chainer import ChainerBackend
 
-    safe = _fake_backend("SecretServiceLike", "keyring.backends.SecretService")
-    encrypted = _fake_backend("EncryptedKeyring", "keyrings.alt.file")
+    safe = fake_keyring("SecretServiceLike", "keyring.backends.SecretService")
+    encrypted = fake_keyring("EncryptedKeyring", "keyrings.alt.file")
     monkeypatch.setattr(kb, "get_all_keyring", lambda: [safe, encrypted])
     previous = keyring.get_keyring()
     keyring.set_keyring(ChainerBackend())
