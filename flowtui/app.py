@@ -3,12 +3,14 @@
 `make_app(...)` is the one way to build the app (CLI, tests and the screenshot script). Views are
 Textual *modes*; `h`/`l`, `tab`/`shift+tab` and `1`–`5` move between the five main views. Blocking
 work (sync, keyring, export) runs in thread workers that only post messages (`flowtui.messages`);
-handlers here own the state. Every worker failure lands in `on_worker_state_changed`, which maps
-configuration / authentication problems to a modal and everything else to a notification.
+handlers here own the state. Every worker failure — the App's own and every screen's (screens
+post `BackgroundTaskFailed`, see `flowtui.screens.worker_errors`) — lands in `report_failure`, which
+logs it and maps configuration / authentication problems to a modal and everything else to a notification.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -24,9 +26,10 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from flowtui.commands import FlowCommands
-from flowtui.config import Settings
+from flowtui.config import Settings, insecure_tls_warning
 from flowtui.errors import AuthError, ConfigError, FlowtuiError, SecretStoreError, StoreError
-from flowtui.messages import DataChanged, ExportDone, SyncFinished, SyncProgressed, SyncStarted
+from flowtui.messages import BackgroundTaskFailed, DataChanged, ExportDone, SyncFinished, SyncProgressed, SyncStarted
+from flowtui.screens.worker_errors import describe_error, worker_label
 from flowtui.store import Store, open_store
 from flowtui.sync.progress import SyncSummary
 from flowtui.text import clean
@@ -44,6 +47,10 @@ VIEW_TITLES = dict(VIEWS) | {"sync": "Sync", "settings": "Settings"}
 
 #: Errors shown in a modal (the user must act); every other failure becomes a notification.
 MODAL_ERRORS = (AuthError, ConfigError, SecretStoreError, StoreError)
+#: `FlowApp.worker_errors` keeps the newest this many failures.
+MAX_KEPT_ERRORS = 50
+
+log = logging.getLogger("flowtui.tui")
 
 if TYPE_CHECKING:
     import httpx
@@ -116,6 +123,8 @@ class FlowApp(App[int]):
         self.sync_error: BaseException | None = None
         self._cancel_event = threading.Event()
         self._store_has_data: bool | None = None
+        #: Every worker failure of this session (the App's and the screens'), newest last; tests assert it stays empty.
+        self.worker_errors: list[BaseException] = []
 
     # ---- shared state ------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -135,6 +144,9 @@ class FlowApp(App[int]):
         if keymap:
             self.set_keymap(keymap)
         self.check_store_has_data()
+        tls_warning = None if self.demo else insecure_tls_warning(self.settings)
+        if tls_warning:
+            self.notify(tls_warning, title="Insecure connection", severity="warning", timeout=15, markup=False)
         if self.demo:
             self.switch_mode("sync")
             self.action_sync()
@@ -336,9 +348,9 @@ class FlowApp(App[int]):
 
     @on(Worker.StateChanged)
     def _worker_failed(self, event: Worker.StateChanged) -> None:
-        """The one place where worker failures become a modal or a notification."""
+        """The App's own workers: a failure goes to `report_failure` (screens post BackgroundTaskFailed)."""
         worker = event.worker
-        if event.state != WorkerState.ERROR:
+        if event.state != WorkerState.ERROR or worker.error is None:
             return
         error = worker.error
         if worker.group == "sync":
@@ -347,15 +359,25 @@ class FlowApp(App[int]):
             self.sync_board.finish(time.monotonic() - (self.sync_board.started_at or time.monotonic()))
             self.refresh_bindings()
             self.sync_signal.publish(error)
+        self.report_failure(worker_label(worker), error)
+
+    @on(BackgroundTaskFailed)
+    def _screen_worker_failed(self, message: BackgroundTaskFailed) -> None:
+        self.report_failure(message.name, message.error)
+
+    def report_failure(self, name: str, error: BaseException) -> None:
+        """The one place where worker failures become a log entry plus a modal or a notification."""
+        del self.worker_errors[: max(0, len(self.worker_errors) - MAX_KEPT_ERRORS + 1)]
+        self.worker_errors.append(error)
+        log.error("%s failed: %s", name, describe_error(error), exc_info=error)
+        self.log.error(name, error)
         if isinstance(error, MODAL_ERRORS):
             self.push_error(type(error).__name__.replace("Error", " problem"), error.message)
         elif isinstance(error, FlowtuiError):
-            self.notify(clean(error.message), title=worker.name.capitalize(), severity="error", timeout=10,
-                        markup=False)
+            self.notify(clean(error.message), title=name.capitalize(), severity="error", timeout=10, markup=False)
         else:
-            self.log.error(worker, error)
-            self.notify(clean(f"{type(error).__name__}: {error}"), title=f"{worker.name.capitalize()} failed",
-                        severity="error", timeout=10, markup=False)
+            self.notify(clean(describe_error(error)), title=f"{name.capitalize()} failed", severity="error",
+                        timeout=10, markup=False)
 
 
 def make_app(settings: Settings, *, store: Store | None, transport: httpx.BaseTransport | None = None,

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flowtui import paths
 from flowtui.errors import ConfigError
+from flowtui.timeutil import USER_DAY_RANGE, user_day_in_range
 
 BUCKETS = ("todo", "doing", "done", "removed", "wait")
 
@@ -126,11 +127,23 @@ def _since(v: Any) -> str:
         raise ValueError
     if v and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
         raise ValueError
-    if v:
-        from datetime import date
-
-        date.fromisoformat(v)
+    if v and not user_day_in_range(datetime.date.fromisoformat(v)):
+        raise ValueError
     return v
+
+
+#: Characters no project name may hold: path separators and C0/C1 control characters.
+_BAD_PROJECT_CHARS = re.compile(r"[/\\\x00-\x1f\x7f-\x9f]")
+
+
+def _projects(v: Any) -> list[str]:
+    """Project names: a list of non-empty names, never `.`/`..`, no `/`, `\\` or control characters
+    (each name becomes one URL path segment and must not walk the path)."""
+    names = _str_list(v)
+    for name in names:
+        if name in (".", "..") or _BAD_PROJECT_CHARS.search(name):
+            raise ValueError
+    return names
 
 
 def _timezone(v: Any) -> str:
@@ -172,13 +185,13 @@ def _path_or_empty(v: Any) -> str:
 
 KEYS: tuple[Key, ...] = (
     Key("ado", "org_url", "", "Collection URL: https://dev.azure.com/ORG, https://ORG.visualstudio.com or https://server/tfs/Collection.", check_org_url, "an https:// collection URL (http:// only for localhost)"),
-    Key("ado", "projects", [], "Projects to sync and report on.", _str_list, "a list of project names"),
+    Key("ado", "projects", [], "Projects to sync and report on.", _projects, "a list of project names (not . or .., no / \\ or control characters)"),
     Key("ado", "api_version", "7.1", "REST api-version; lowered automatically when a server supports less.", _api_version, "a version such as 7.1 or 6.0"),
     Key("ado", "timeout_s", 30, "Seconds before one HTTP request times out.", _int_range(1, 600), "a whole number from 1 to 600"),
     Key("ado", "max_concurrency", 4, "Requests in flight at once during a sync.", _int_range(1, 16), "a whole number from 1 to 16"),
     Key("ado", "verify_tls", True, "Verify TLS certificates.", _bool, "true or false"),
     Key("ado", "ca_bundle", "", "Path to a PEM bundle for corporate CAs (HTTPS_PROXY/NO_PROXY are honoured).", _path_or_empty, "empty or the path of an existing PEM file"),
-    Key("sync", "since", "", "First-sync history start (YYYY-MM-DD); empty = 365 days back.", _since, "empty or a date YYYY-MM-DD"),
+    Key("sync", "since", "", "First-sync history start (YYYY-MM-DD); empty = 365 days back.", _since, f"empty or a date YYYY-MM-DD from {USER_DAY_RANGE}"),
     Key("sync", "work_item_types", [], "Work item types to sync; empty = all types.", _str_list, "a list of type names"),
     Key("sync", "pull_requests", True, "Sync completed pull requests.", _bool, "true or false"),
     Key("sync", "max_wait_s", 600, "Total seconds one sync may spend waiting on throttling and retries (all projects together); past it the sync stops with an error.", _int_range(0, 86400), "a whole number from 0 to 86400"),
@@ -194,10 +207,11 @@ KEYS: tuple[Key, ...] = (
     Key("forecast", "history_days", 90, "Complete days of throughput history sampled by Monte Carlo.", _int_range(7, 3650), "a whole number from 7 to 3650"),
     Key("forecast", "trials", 10000, "Monte Carlo trials.", _int_range(100, 1_000_000), "a whole number from 100 to 1000000"),
     Key("forecast", "seed", 1, "Random seed, so forecasts are reproducible.", _int_range(0, 2**31 - 1), "a whole number from 0 to 2147483647"),
+    Key("auth", "allow_plaintext_keyring", False, "Allow storing the PAT with a keyring backend that keeps secrets in files (keyrings.alt); prefer FLOWTUI_PAT.", _bool, "true or false"),
     Key("ui", "keymap", {}, "Binding id -> keys, applied with App.set_keymap.", _keymap, "a table of binding id = \"keys\""),
 )
 KEYS_BY_NAME = {k.dotted: k for k in KEYS}
-_SECTIONS = ("ado", "sync", "flow", "forecast", "ui")
+_SECTIONS = ("ado", "sync", "flow", "forecast", "ui", "auth")
 _TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 #: Environment variables and the keys they set (FLOWTUI_PAT is a secret, not config).
@@ -286,7 +300,7 @@ def _flatten(doc: dict[str, Any], path: Path) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     for section, body in doc.items():
         if not isinstance(body, dict):
-            raise ConfigError(f"{path}: top-level key {section!r} is not a [section]; sections: ado, sync, flow, forecast, ui.")
+            raise ConfigError(f"{path}: top-level key {section!r} is not a [section]; sections: {', '.join(_SECTIONS)}.")
         for name, value in body.items():
             dotted = f"{section}.{name}"
             if dotted not in KEYS_BY_NAME:
@@ -414,3 +428,11 @@ def set_config_value(path: Path, dotted: str, text: str) -> Any:
             tmp.unlink()
         raise ConfigError(f"{path}: cannot be written ({exc.strerror}); {dotted} was not changed.") from None
     return value
+
+
+def insecure_tls_warning(settings: Settings) -> str | None:
+    """The warning shown once per run while `ado.verify_tls` is false (None when TLS is verified)."""
+    if settings["ado.verify_tls"]:
+        return None
+    return (f"TLS certificate verification is off (ado.verify_tls = false, from {settings.sources['ado.verify_tls']}): "
+            f"anyone on the network path can read the PAT; set ado.ca_bundle to your CA's PEM file instead.")

@@ -79,6 +79,16 @@ class ConnectionTested(Message):
         self.text = text
 
 
+class BackgroundTaskFailed(Message):
+    """A screen's worker raised: posted by the screen (see `flowtui.screens.worker_errors`) and bubbled
+    to the App, which notifies the user and logs it. `name` says what was running ("dashboard")."""
+
+    def __init__(self, name: str, error: BaseException) -> None:
+        super().__init__()
+        self.name = name
+        self.error = error
+
+
 __all__ = [
     "ConnectionTested",
     "DataChanged",
@@ -87,4 +97,5 @@ __all__ = [
     "SyncFinished",
     "SyncProgressed",
     "SyncStarted",
+    "BackgroundTaskFailed",
 ]

@@ -8,7 +8,7 @@ DateTime.MinValue). Both sentinels parse to None. Every datetime flowtui keeps i
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 _ISO = re.compile(
     r"^(?P<date>\d{4}-\d{2}-\d{2})[T ](?P<time>\d{2}:\d{2}(?::\d{2})?)"
@@ -83,3 +83,15 @@ def format_utc_z(value: datetime) -> str:
 def utc_now() -> datetime:
     """The current instant, aware UTC (the one place the wall clock is read; tests inject as_of)."""
     return datetime.now(UTC)
+
+
+#: The dates flowtui accepts from a user (flags, `sync.since`): wide enough for any real history, narrow
+#: enough that day arithmetic (windows, overlaps, a year of trends) can never leave `datetime`'s range.
+MIN_USER_DAY = date(1970, 1, 1)
+MAX_USER_DAY = date(2199, 12, 31)
+USER_DAY_RANGE = f"{MIN_USER_DAY.isoformat()} to {MAX_USER_DAY.isoformat()}"
+
+
+def user_day_in_range(value: date) -> bool:
+    """True when a date given by the user lies in MIN_USER_DAY..MAX_USER_DAY."""
+    return MIN_USER_DAY <= value <= MAX_USER_DAY

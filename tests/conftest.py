@@ -10,13 +10,16 @@
   backend install one explicitly (the fixtures below) rather than relying on that default.
 - `memory_keyring`: an in-memory keyring backend installed with keyring.set_keyring for one test.
 - `no_keyring`: keyring's `fail` backend (what a headless box gets), installed for one test.
+- `plaintext_keyring`: a backend that looks like keyrings.alt's file-based `PlaintextKeyring` (module
+  `keyrings.alt.file`; keyrings.alt itself is not installed) and keeps passwords in memory.
+- `fake_keyring`: `fake_keyring(name, module)` builds other look-alikes (not installed).
 """
 
 from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,6 +104,33 @@ def no_keyring() -> Iterator[object]:
 
     previous = keyring.get_keyring()
     backend = fail.Keyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(previous)
+
+
+def make_fake_keyring(name: str, module: str) -> object:
+    """An in-memory backend whose class is called `name` and claims to live in `module`."""
+    cls = type(name, (_memory_keyring_class(),), {})
+    cls.__module__ = module
+    return cls()
+
+
+@pytest.fixture
+def fake_keyring() -> Callable[[str, str], object]:
+    """`make_fake_keyring` (a fixture, because `from conftest import` is ambiguous in this tree)."""
+    return make_fake_keyring
+
+
+@pytest.fixture
+def plaintext_keyring() -> Iterator[object]:
+    """Install a keyrings.alt.file.PlaintextKeyring look-alike; its `.passwords` dict is what was stored."""
+    import keyring
+
+    previous = keyring.get_keyring()
+    backend = make_fake_keyring("PlaintextKeyring", "keyrings.alt.file")
     keyring.set_keyring(backend)
     try:
         yield backend

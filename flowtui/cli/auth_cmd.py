@@ -8,6 +8,7 @@ import sys
 
 from flowtui import secrets
 from flowtui.cli.common import add_common_options, settings_from_args
+from flowtui.config import Settings
 from flowtui.errors import ConfigError, SecretStoreError
 
 
@@ -23,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=run)
 
 
-def _org_url(args: argparse.Namespace) -> str:
-    org_url = settings_from_args(args).org_url
+def _org_url(settings: Settings) -> str:
+    org_url = settings.org_url
     if not org_url:
         raise ConfigError("No organization URL is configured; pass --org-url or run `flowtui config set ado.org_url URL`.")
     return org_url
@@ -37,9 +38,10 @@ def _read_pat(org_url: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    org_url = _org_url(args)
+    settings = settings_from_args(args)
+    org_url = _org_url(settings)
     if args.auth_action == "set":
-        secrets.set_pat(org_url, _read_pat(org_url))
+        secrets.set_pat(org_url, _read_pat(org_url), allow_plaintext=settings["auth.allow_plaintext_keyring"])
         print(f"PAT for {org_url} stored in the OS keyring ({secrets.backend_name()}).")
         return 0
     if args.auth_action == "clear":

@@ -11,10 +11,11 @@ from flowtui.config import Settings, load_settings
 from flowtui.domain import ItemFilter
 from flowtui.errors import UsageError
 from flowtui.store import Store, open_store
+from flowtui.timeutil import USER_DAY_RANGE, user_day_in_range
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
-    """--org-url, --project, --db, --config, --demo, --verbose.
+    """--org-url, --project, --db, --config, --demo, --verbose, --debug.
 
     They are accepted before and after the command (`flowtui --demo sync` = `flowtui sync --demo`).
     Only the top-level parser has defaults: a subcommand's parser sets an option only when it is given
@@ -28,7 +29,10 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
     group.add_argument("--db", metavar="PATH", help="SQLite store path (default: the user data directory)", **kw)
     group.add_argument("--config", metavar="PATH", help="config file path (default: the user config directory)", **kw)
     group.add_argument("--demo", action="store_true", help="use the built-in demo organization and its store", **kw)
-    group.add_argument("--verbose", action="store_true", help="print details after an error message", **kw)
+    group.add_argument("--verbose", action="store_true",
+                       help="print flowtui's own log messages, and details after an error message", **kw)
+    group.add_argument("--debug", action="store_true",
+                       help="like --verbose, plus HTTP and SQL logs (headers and the PAT are never printed)", **kw)
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
@@ -67,27 +71,35 @@ def item_filter_from_args(args: argparse.Namespace, settings: Settings) -> ItemF
 
 
 def parse_day(text: str | None, flag: str = "--from") -> date | None:
-    """YYYY-MM-DD -> date; UsageError (exit 2) naming the accepted format."""
+    """YYYY-MM-DD -> date; UsageError (exit 2) naming the accepted format and range."""
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-        raise UsageError(f"{flag} {text!r} is not a date; use YYYY-MM-DD, e.g. 2026-11-01.")
+    hint = f"use YYYY-MM-DD from {USER_DAY_RANGE}, e.g. 2026-11-01."
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise UsageError(f"{flag} {text!r} is not a date; {hint}")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
-        raise UsageError(f"{flag} {text!r} is not a real date; use YYYY-MM-DD, e.g. 2026-11-01.") from None
+        raise UsageError(f"{flag} {text!r} is not a real date; {hint}") from None
+    if not user_day_in_range(day):
+        raise UsageError(f"{flag} {text!r} is out of range; {hint}")
+    return day
 
 
 def parse_as_of(text: str | None) -> datetime | None:
-    """YYYY-MM-DDTHH:MM:SSZ -> aware UTC datetime; UsageError naming the accepted format."""
+    """YYYY-MM-DDTHH:MM:SSZ -> aware UTC datetime; UsageError naming the accepted format and range."""
     if text is None:
         return None
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z", text):
-        raise UsageError(f"--as-of {text!r} is not a UTC instant; use YYYY-MM-DDTHH:MM:SSZ, e.g. 2026-11-23T12:00:00Z.")
+    hint = f"use YYYY-MM-DDTHH:MM:SSZ from {USER_DAY_RANGE}, e.g. 2026-11-23T12:00:00Z."
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z", text):
+        raise UsageError(f"--as-of {text!r} is not a UTC instant; {hint}")
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+        instant = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
-        raise UsageError(f"--as-of {text!r} is not a real instant; use YYYY-MM-DDTHH:MM:SSZ.") from None
+        raise UsageError(f"--as-of {text!r} is not a real instant; {hint}") from None
+    if not user_day_in_range(instant.date()):
+        raise UsageError(f"--as-of {text!r} is out of range; {hint}")
+    return instant
 
 
 def plain_console(file: Any = None, *, stderr: bool = False) -> Any:

@@ -12,13 +12,19 @@ from flowtui.cli.common import add_common_options, add_filter_options, plain_con
 from flowtui.cli.metrics_cmd import add_policy_options, load_analysis, policy_from_args
 from flowtui.errors import UsageError
 from flowtui.metrics import build_forecast, dumps
+from flowtui.metrics.forecast import MAX_TARGET_DAYS, MAX_TARGET_ITEMS
 
 
-def _positive(flag: str) -> Any:
+def _positive(flag: str, maximum: int | None = None) -> Any:
+    """An argparse type: a whole number from 1 (to `maximum`); argparse exits 2 otherwise."""
+
     def parse(text: str) -> int:
-        if not re.fullmatch(r"\d+", text) or int(text) < 1:
-            raise argparse.ArgumentTypeError(f"{flag} takes a whole number of at least 1, e.g. {flag} 20")
-        return int(text)
+        digits = text.strip()
+        in_range = re.fullmatch(r"\d{1,12}", digits) is not None and 1 <= int(digits) <= (maximum or 10**12)
+        if not in_range:
+            upto = f"from 1 to {maximum}" if maximum else "of at least 1"
+            raise argparse.ArgumentTypeError(f"{flag} takes a whole number {upto}, e.g. {flag} 20")
+        return int(digits)
 
     return parse
 
@@ -26,8 +32,8 @@ def _positive(flag: str) -> Any:
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("forecast", help="Monte Carlo forecast: --items N (when) or --days N (how many)")
     mode = parser.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--items", type=_positive("--items"), metavar="N", help="when will N items be done?")
-    mode.add_argument("--days", type=_positive("--days"), metavar="N", help="how many items in the next N days?")
+    mode.add_argument("--items", type=_positive("--items", MAX_TARGET_ITEMS), metavar="N", help=f"when will N items be done? (1 to {MAX_TARGET_ITEMS})")
+    mode.add_argument("--days", type=_positive("--days", MAX_TARGET_DAYS), metavar="N", help=f"how many items in the next N days? (1 to {MAX_TARGET_DAYS})")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
     parser.add_argument("--trials", type=_positive("--trials"), metavar="N", help="Monte Carlo trials (default forecast.trials)")
     parser.add_argument("--seed", type=int, metavar="N", help="random seed (default forecast.seed)")

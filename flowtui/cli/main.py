@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
 from collections.abc import Sequence
 
 from flowtui import __version__
+from flowtui.cli.logging_setup import configure_logging, remove_logging
 from flowtui.errors import FlowtuiError
 from flowtui.text import clean
 
@@ -48,14 +48,13 @@ def _run_tui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr,
-                        format="%(levelname)s %(name)s: %(message)s")
+    log_handler = configure_logging(verbose=args.verbose, debug=args.debug)
     handler = getattr(args, "handler", None) or _run_tui
     try:
         return int(handler(args) or 0)
     except FlowtuiError as exc:
         print(f"flowtui: {clean(exc.message)}", file=sys.stderr)
-        if args.verbose and exc.detail:
+        if (args.verbose or args.debug) and exc.detail:
             print(exc.detail, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -63,3 +62,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        remove_logging(log_handler)

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import Any
 
@@ -92,8 +93,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _explain(analysis: Analysis, text: str, fmt: str) -> int:
-    if not text.isdigit():
-        raise UsageError(f"--explain {text!r} is not a work item id; give a whole number such as 1234.")
+    if not re.fullmatch(r"[0-9]{1,10}", text):  # ASCII digits only; ids fit in 32 bits on ADO
+        raise UsageError(f"--explain {text[:40]!r} is not a work item id; give a whole number such as 1234.")
     flow = analysis.flow(int(text))
     if flow is None:
         raise UsageError(f"work item {text} is not in the store at --as-of (or the filters exclude it).")

@@ -15,6 +15,8 @@ import time
 from typing import Any, Callable
 
 from flowtui.cli.common import add_common_options, open_store_from_args, parse_day, plain_console, settings_from_args
+from flowtui.config import insecure_tls_warning
+from flowtui.redact import register_secret
 from flowtui.sync.progress import (
     STAGE_FINISHED,
     STAGE_PULL_REQUESTS,
@@ -58,6 +60,10 @@ def run(args: argparse.Namespace) -> int:
 
             raise ConfigError("No organization URL is configured; pass --org-url or run `flowtui config set ado.org_url URL`.")
         pat = secrets.get_pat(settings.org_url)
+    register_secret(pat)  # the demo PAT too: no log line may show the PAT in use
+    tls_warning = insecure_tls_warning(settings)
+    if tls_warning:
+        print(f"flowtui: warning: {tls_warning}", file=sys.stderr)
     from flowtui.sync import run_sync
 
     store = open_store_from_args(args, settings)

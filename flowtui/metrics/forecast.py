@@ -31,6 +31,9 @@ from flowtui.metrics.stats import percentile
 CONFIDENCES = (50, 70, 85, 95)
 MIN_COMPLETIONS = 5
 MAX_DAYS = 3653  # ten years
+#: The largest "how many in N days" horizon and "when will K be done" target accepted (CLI and TUI).
+MAX_TARGET_DAYS = 3650
+MAX_TARGET_ITEMS = 100_000
 
 
 def history_days(as_of: datetime, policy: FlowPolicy) -> list[date]:
@@ -65,16 +68,16 @@ def not_enough_data(samples: Sequence[int]) -> str | None:
 
 def how_many_totals(samples: Sequence[int], days: int, trials: int, seed: int) -> list[int]:
     """Sorted trial totals: each the sum of `days` draws (the histogram behind `how_many`)."""
-    if days < 1:
-        raise UsageError("--days must be a whole number of at least 1.")
+    if not 1 <= days <= MAX_TARGET_DAYS:
+        raise UsageError(f"--days must be a whole number from 1 to {MAX_TARGET_DAYS}.")
     choices = random.Random(seed).choices  # population[⌊random()·n⌋], the same draws as `when_days`
     return sorted(sum(choices(samples, k=days)) for _ in range(trials))
 
 
 def when_days(samples: Sequence[int], items: int, trials: int, seed: int) -> list[int]:
     """Sorted trial day counts until `items` are done, capped at MAX_DAYS + 1 (the histogram behind `when`)."""
-    if items < 1:
-        raise UsageError("--items must be a whole number of at least 1.")
+    if not 1 <= items <= MAX_TARGET_ITEMS:
+        raise UsageError(f"--items must be a whole number from 1 to {MAX_TARGET_ITEMS}.")
     rnd = random.Random(seed).random
     n = len(samples)
     results = []

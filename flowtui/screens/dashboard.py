@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from textual import on, work
-from textual.worker import get_current_worker
+from textual.worker import Worker, get_current_worker
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -26,6 +26,7 @@ from textual.widgets import Footer, Static
 
 from flowtui.config import Settings
 from flowtui.messages import DataChanged, ReportReady
+from flowtui.screens.worker_errors import ReportsWorkerErrors, error_text
 from flowtui.widgets.kpi_table import Kpi, KpiTable
 from flowtui.widgets.safe_text import markup_with, plain
 from flowtui.widgets.status_bar import StatusBar
@@ -191,7 +192,7 @@ def data_age(last_sync: datetime | None, now: datetime) -> str:
     return f"last synced {int(seconds // 86400)} days ago"
 
 
-class DashboardScreen(Screen):
+class DashboardScreen(ReportsWorkerErrors, Screen):
     """KPIs at a glance."""
 
     def __init__(self) -> None:
@@ -243,6 +244,11 @@ class DashboardScreen(Screen):
         data = build_dashboard(store, settings, as_of)
         if not get_current_worker().is_cancelled:  # a newer reload replaced this one
             self.post_message(ReportReady(data, version))
+
+    def show_worker_error(self, worker: Worker[object], error: BaseException) -> None:
+        """The report failed: say so where "Computing the report…" was (the App notifies and logs too)."""
+        if worker.group == "dashboard":
+            self.query_one("#dashboard-meta", Static).update(error_text("Could not compute the report", error))
 
     @on(ReportReady)
     def _show(self, message: ReportReady) -> None:

@@ -146,6 +146,9 @@ def caption(key: str, data: FlowData) -> Text:
 class FlowScreen(DataView):
     """Flow charts: scatter, histogram, aging WIP, CFD, throughput; `[`/`]` switch."""
 
+    ERROR_TARGET = "#flow-title"
+    ERROR_PREFIX = "Could not compute the flow charts"
+
     BINDINGS = [
         Binding("right_square_bracket", "next_chart", "Next chart", id="flow.next_chart"),
         Binding("left_square_bracket", "prev_chart", "Previous chart", id="flow.prev_chart"),

@@ -35,6 +35,8 @@ class ForecastScreen(DataView):
     """Monte Carlo forecasts: how many in N days / when K items are done."""
 
     AUTO_FOCUS = "#fc-table"
+    ERROR_TARGET = "#fc-message"
+    ERROR_PREFIX = "Could not compute the forecast"
     BINDINGS = [
         Binding("f", "edit_days", "Forecast how many", id="forecast.edit_days"),
         Binding("w", "edit_items", "Forecast when", id="forecast.edit_items"),

@@ -19,9 +19,9 @@ from flowtui.screens.flow_data import shared_analysis
 from flowtui.reporting import load_inputs
 from flowtui.store import Store
 
-#: Largest horizon / target the view accepts (ten years of days; a generous item count).
-MAX_DAYS = 3650
-MAX_ITEMS = 100_000
+#: Largest horizon / target the view accepts: the engine's bounds (ten years of days; a generous item count).
+MAX_DAYS = fc.MAX_TARGET_DAYS
+MAX_ITEMS = fc.MAX_TARGET_ITEMS
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from flowtui.screens.worker_errors import ReportsWorkerErrors
+
 
 def help_rows(active: Mapping[str, Any], key_display: Any) -> list[tuple[str, str, str, str, bool]]:
     """(keys, description, tooltip, binding id, enabled) per binding, keys of one binding joined.
@@ -46,7 +48,7 @@ def help_rows(active: Mapping[str, Any], key_display: Any) -> list[tuple[str, st
     return rows
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ReportsWorkerErrors, ModalScreen[None]):
     """Every live key binding: key, what it does, and its id for `[ui] keymap`."""
 
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="close_help")]

@@ -9,6 +9,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from flowtui.screens.worker_errors import ReportsWorkerErrors
+
 DEFAULT_EXPORT_DIR = "./flowtui-export"
 #: What each `flowtui export --what` choice writes, in words.
 EXPORT_SETS = {
@@ -18,7 +20,7 @@ EXPORT_SETS = {
 }
 
 
-class ErrorModal(ModalScreen[None]):
+class ErrorModal(ReportsWorkerErrors, ModalScreen[None]):
     """A blocking error (authentication, configuration, store): one sentence and what to do."""
 
     BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="close_dialog")]
@@ -40,7 +42,7 @@ class ErrorModal(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ExportPrompt(ModalScreen[str | None]):
+class ExportPrompt(ReportsWorkerErrors, ModalScreen[str | None]):
     """Ask for the export directory; returns it, or None when cancelled."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_dialog")]
@@ -74,7 +76,7 @@ class ExportPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ConfirmModal(ModalScreen[bool]):
+class ConfirmModal(ReportsWorkerErrors, ModalScreen[bool]):
     """A yes/no question; returns True for yes."""
 
     BINDINGS = [

@@ -40,6 +40,9 @@ class PrPageReady(Loaded):
 class PullRequestsScreen(PagedTableActions, DataView):
     """Pull requests: filter by repository/author/reviewer, search, sort, page, detail."""
 
+    ERROR_TARGET = "#pr-status"
+    ERROR_PREFIX = "Could not load the pull requests"
+
     ID_PREFIX = "pr"
     FILTER_IDS = ('pr-repo', 'pr-author', 'pr-reviewer', 'pr-search')
     PAGE_SIZE = PAGE_SIZE

@@ -20,6 +20,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 from flowtui.config import check_org_url, set_config_value
 from flowtui.errors import FlowtuiError
 from flowtui.messages import ConnectionTested
+from flowtui.screens.worker_errors import ReportsWorkerErrors, describe_error
 from flowtui.widgets.status_bar import StatusBar
 
 
@@ -39,7 +40,7 @@ def parse_projects(text: str) -> list[str]:
     return [p.strip() for p in text.split(",") if p.strip()]
 
 
-class SettingsScreen(Screen):
+class SettingsScreen(ReportsWorkerErrors, Screen):
     """Organization, projects and PAT."""
 
     BINDINGS = [
@@ -134,7 +135,7 @@ class SettingsScreen(Screen):
 
         app: Any = self.app
         app.use_keyring_backend()
-        set_pat(url, pat)  # SecretStoreError -> the App's error modal
+        set_pat(url, pat, allow_plaintext=app.settings["auth.allow_plaintext_keyring"])  # SecretStoreError -> error modal
         self.post_message(ConnectionTested(True, f"Saved to {app.settings.config_path}; the PAT is in the OS keyring."))
         self._pat_status(url)
 
@@ -193,6 +194,10 @@ class SettingsScreen(Screen):
         else:
             self.post_message(ConnectionTested(True, f"Connected to {url}: {len(names)} projects visible; "
                                                f"all {len(projects)} configured projects found."))
+
+    def show_worker_error(self, worker: Any, error: BaseException) -> None:
+        """Saving the PAT or testing the connection failed: say so under the form too."""
+        self._result(False, describe_error(error))
 
     @on(ConnectionTested)
     def _tested(self, message: ConnectionTested) -> None:

@@ -18,6 +18,7 @@ from textual.widgets import Footer, Static
 
 from flowtui.errors import FlowtuiError
 from flowtui.messages import SyncStarted
+from flowtui.screens.worker_errors import ReportsWorkerErrors
 from flowtui.sync.progress import SyncSummary
 from flowtui.widgets.safe_text import markup_with
 from flowtui.widgets.status_bar import StatusBar
@@ -52,7 +53,7 @@ def summary_text(s: SyncSummary) -> Content:
     return Content("\n").join(lines)
 
 
-class SyncScreen(Screen):
+class SyncScreen(ReportsWorkerErrors, Screen):
     """Live progress of the running sync (the App's `sync_board`), then its summary."""
 
     def compose(self) -> ComposeResult:

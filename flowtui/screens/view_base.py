@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any, Protocol
 from textual import events
 from textual.message import Message
 from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import Worker
 
 from flowtui.messages import DataChanged
 from flowtui.metrics import FlowPolicy
+from flowtui.screens.worker_errors import ReportsWorkerErrors, error_text
 
 if TYPE_CHECKING:
     from flowtui.config import Settings
@@ -45,11 +48,17 @@ class Loaded(Message):
         self.payload = payload
 
 
-class DataView(Screen[None]):
+class DataView(ReportsWorkerErrors, Screen[None]):
     """A Screen that (re)loads from the store when shown with a newer `app.data_version`.
 
     Subclasses implement `reload()` (start a thread worker) and call `next_serial()` for each request.
+    A failing worker's sentence replaces the text of `ERROR_TARGET` (a Static), prefixed with
+    `ERROR_PREFIX`, and the App notifies the user.
     """
+
+    #: The Static that shows a worker failure in place, and the words before the error sentence.
+    ERROR_TARGET = ""
+    ERROR_PREFIX = "Could not load this view"
 
     def __init__(self) -> None:
         super().__init__()
@@ -87,6 +96,14 @@ class DataView(Screen[None]):
 
     def on_screen_resume(self, _event: events.ScreenResume) -> None:
         self.reload_if_stale()
+
+    def show_worker_error(self, worker: Worker[object], error: BaseException) -> None:
+        """Replace the view's status (or loading) line with the failure."""
+        if not self.ERROR_TARGET:
+            return
+        for target in self.query(self.ERROR_TARGET).results(Static):
+            target.display = True
+            target.update(error_text(self.ERROR_PREFIX, error))
 
     def on_data_changed(self, _message: DataChanged) -> None:
         """The app posts DataChanged to the current screen after a sync or `r`."""

@@ -59,6 +59,8 @@ class WorkItemsScreen(PagedTableActions, DataView):
     """Work items: filter by type/state/bucket/assignee/area/tag, search, sort, page, detail."""
 
     ID_PREFIX = "wi"
+    ERROR_TARGET = "#wi-status"
+    ERROR_PREFIX = "Could not load the work items"
     FILTER_IDS = ('wi-type', 'wi-state', 'wi-bucket', 'wi-assignee', 'wi-area', 'wi-tag', 'wi-search')
     PAGE_SIZE = PAGE_SIZE
 

@@ -16,7 +16,10 @@ Session data — build once, share everywhere:
   → `flowtui.app.make_app(...)` with the frozen clock `AS_OF` and an in-memory keyring backend.
 
 Every snapshot test asserts `app._exception is None` afterwards (snap_compare passes even when the
-app raised). The root conftest isolates XDG dirs, strips FLOWTUI_*/TEXTUAL_*/NO_COLOR and keeps the
+app raised). Worker failures count as crashes too: `worker_error_tracker` (autouse) records every
+worker that ends in ERROR, on any screen of any app, and fails the test at teardown unless it is marked
+`@pytest.mark.worker_errors` (tests that provoke a failure on purpose); the snapshot tests' `run_before`
+helpers call `assert_no_worker_errors`, so a broken screen is never photographed. The root conftest isolates XDG dirs, strips FLOWTUI_*/TEXTUAL_*/NO_COLOR and keeps the
 real keyring out of reach.
 """
 
@@ -34,7 +37,35 @@ from flowtui.config import Settings, load_settings
 from flowtui.demo_mode import DEMO_PAT, demo_now, demo_org_url, demo_project_names, demo_simulator
 from flowtui.store import Store, open_store
 
+import shell_support
 from shell_support import AS_OF, SYNCED_AT, TINY, TINY_PROJECTS, tiny_settings  # noqa: E402,F401
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "worker_errors: the test provokes worker failures on purpose")
+
+
+@pytest.fixture(autouse=True)
+def worker_error_tracker(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
+    """Record every failed worker of the test (see the module docstring); fail unless marked."""
+    from textual.worker import Worker, WorkerState
+
+    failures = shell_support.WORKER_FAILURES
+    failures.clear()
+    original = Worker._run
+
+    async def tracked_run(self: Worker[Any], app: Any) -> None:
+        await original(self, app)
+        if self.state == WorkerState.ERROR and self.error is not None:
+            failures.append((self.name or self.group, self.error))
+
+    monkeypatch.setattr(Worker, "_run", tracked_run)
+    yield failures
+    if failures and request.node.get_closest_marker("worker_errors") is None:
+        text = shell_support.worker_failure_text()
+        failures.clear()
+        pytest.fail(f"a worker failed during the test (mark it worker_errors if that is intended):\n{text}")
+    failures.clear()
 
 
 @pytest.fixture(scope="session")

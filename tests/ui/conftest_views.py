@@ -26,11 +26,13 @@ import os
 import pytest
 from textual.app import App
 from textual.screen import Screen
-from textual.worker import Worker, WorkerCancelled, WorkerState
+from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from flowtui.config import Settings, load_settings
+from flowtui.messages import BackgroundTaskFailed
 from flowtui.domain import Organization, Project, PullRequest, Repository, Reviewer, Revision, StateCategory, WorkItem
 from flowtui.store import Store, open_store
+from shell_support import assert_no_worker_errors
 
 AS_OF = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 N_ITEMS = 1200
@@ -135,9 +137,14 @@ class ViewsApp(App[None]):
         if event.state == WorkerState.ERROR and event.worker.error is not None:
             self.worker_errors.append(event.worker.error)
 
+    def on_background_task_failed(self, message: BackgroundTaskFailed) -> None:
+        """A screen's worker failed (screens post BackgroundTaskFailed, as they do to FlowApp)."""
+        self.worker_errors.append(message.error)
+
 
 async def wait_for_views(pilot: Any) -> None:
-    """Let every worker finish and the handlers of their messages run (usable as `run_before`).
+    """Let every worker finish and the handlers of their messages run (usable as `run_before`); then
+    fail if any worker failed.
 
     A view's chain is: handler → worker → message → handler (→ detail worker → message → handler),
     so three rounds. `Pilot.pause()` also waits for the process to look idle (up to a second each
@@ -149,16 +156,19 @@ async def wait_for_views(pilot: Any) -> None:
         await pilot._wait_for_screen()
         await settle_workers(app)
     await pilot._wait_for_screen()
+    assert_no_worker_errors(app)  # a failed worker fails the test before any snapshot is taken
 
 
 async def settle_workers(app: App[Any]) -> None:
-    """Wait for every worker; an exclusive worker replaced by a newer one counts as finished."""
-    while True:
+    """Wait for every worker; an exclusive worker replaced by a newer one counts as finished, and so
+    does a failed one (the failure is recorded and reported by `assert_no_worker_errors`)."""
+    for _ in range(2000):  # ~10 s of 5 ms looks at most
         try:
             await app.workers.wait_for_complete()
             return
-        except WorkerCancelled:
+        except (WorkerCancelled, WorkerFailed):
             await asyncio.sleep(0.005)  # its thread is still finishing; look again shortly
+    raise AssertionError("the workers did not finish within about 10 s")
 
 
 @pytest.fixture(scope="session")

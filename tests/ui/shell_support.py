@@ -23,3 +23,26 @@ def tiny_settings(tmp: Path, **flags: Any) -> Settings:
     """Settings for the tiny demo org; config file and store live in `tmp`; no environment is read."""
     values = {"ado.org_url": demo_org_url(), "ado.projects": TINY_PROJECTS, **flags}
     return load_settings(config=tmp / "config.toml", db=tmp / "flowtui.sqlite", flags=values, env={})
+
+
+# --- "did not crash" includes the workers ---------------------------------------------------------
+#: Every worker failure in the running test: (worker name or group, error). Filled by the autouse
+#: `worker_error_tracker` fixture (tests/ui/conftest.py), which wraps textual's Worker._run, so it
+#: sees the failures of any worker on any node of any app, handled or not.
+WORKER_FAILURES: list[tuple[str, BaseException]] = []
+
+
+def worker_failure_text() -> str:
+    """The failures so far, one per line (for assertion messages)."""
+    return "\n".join(f"{name or 'worker'}: {type(err).__name__}: {err}" for name, err in WORKER_FAILURES)
+
+
+def assert_no_worker_errors(app: Any = None) -> None:
+    """Fail when any worker failed so far in this test, or the app recorded one.
+
+    Called at the end of every snapshot test's `run_before`, so a broken screen raises inside the app
+    before the screenshot is taken and `--snapshot-update` cannot save it.
+    """
+    recorded = list(getattr(app, "worker_errors", []) or [])
+    assert not WORKER_FAILURES and not recorded, (
+        f"a worker failed during the test:\n{worker_failure_text() or recorded}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from shell_support import tiny_settings
+from shell_support import assert_no_worker_errors, tiny_settings
 from textual.widgets import Input
 
 from flowtui.messages import SyncFinished, SyncProgressed, SyncStarted
@@ -29,11 +29,13 @@ async def settle(pilot: Any) -> None:
         field.cursor_blink = False
     app.clear_notifications()  # toasts are tested in Pilot tests; here they would hide the screen
     await pilot.pause()
+    assert_no_worker_errors(app)  # raising here stops the screenshot: a broken screen is never saved
 
 
 def assert_ok(app: Any) -> None:
     assert app._exception is None
     assert app.sync_error is None
+    assert_no_worker_errors(app)
 
 
 class TestDashboard:

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 import httpx
+import pytest
 from textual.message import Message
 
 from flowtui.demo.faults import Faults
@@ -120,6 +121,7 @@ async def test_cancel_between_pages(make_shell_app: Any, fresh_store: Any, memor
     assert tiny_sim.request_count < reference.request_count
 
 
+@pytest.mark.worker_errors  # the sync worker raises AuthError on purpose
 async def test_rejected_pat_shows_modal(make_shell_app: Any, fresh_store: Any, tiny_sim: Any,
                                         memory_keyring: Any, shell_settings: Any) -> None:
     memory_keyring.set_password("flowtui", shell_settings.org_url, "not-the-" + DEMO_PAT)
@@ -136,6 +138,7 @@ async def test_rejected_pat_shows_modal(make_shell_app: Any, fresh_store: Any, t
         assert "Sync failed" in str(app.screen.query_one("#sync-state").render())
 
 
+@pytest.mark.worker_errors  # the sync worker raises AuthError on purpose
 async def test_missing_pat_without_keyring_entry(make_shell_app: Any, fresh_store: Any, tiny_sim: Any) -> None:
     app = make_shell_app(fresh_store, transport=tiny_sim.transport)
     async with app.run_test(size=SIZE) as pilot:

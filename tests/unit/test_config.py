@@ -140,6 +140,11 @@ _BAD_VALUES = [
     ("ado", "projects = [1, 2]", "ado.projects", "[1, 2]", "list of project names"),
     ("ado", 'projects = ["A", ""]', "ado.projects", "['A', '']", "list of project names"),
     ("ado", "projects = {a = 1}", "ado.projects", "{'a': 1}", "list of project names"),
+    ("ado", 'projects = ["A", ".."]', "ado.projects", "['A', '..']", "not . or .."),
+    ("ado", 'projects = ["."]', "ado.projects", "['.']", "not . or .."),
+    ("ado", 'projects = ["a/b"]', "ado.projects", "['a/b']", "control characters"),
+    ("ado", 'projects = ["a\\\\b"]', "ado.projects", "['a\\\\b']", "control characters"),
+    ("ado", 'projects = ["a\\u001bb"]', "ado.projects", "['a\\x1bb']", "control characters"),
     ("ado", 'api_version = "latest"', "ado.api_version", "latest", "7.1"),
     ("ado", 'timeout_s = "thirty"', "ado.timeout_s", "thirty", "1 to 600"),
     ("ado", "timeout_s = 0", "ado.timeout_s", "0", "1 to 600"),
@@ -152,6 +157,8 @@ _BAD_VALUES = [
     ("ado", 'ca_bundle = "/nonexistent/corp-ca.pem"', "ado.ca_bundle", "/nonexistent/corp-ca.pem", "existing PEM file"),
     ("sync", 'since = "yesterday"', "sync.since", "yesterday", "YYYY-MM-DD"),
     ("sync", 'since = "2024-02-30"', "sync.since", "2024-02-30", "YYYY-MM-DD"),
+    ("sync", 'since = "0001-01-01"', "sync.since", "0001-01-01", "1970-01-01 to 2199-12-31"),
+    ("sync", 'since = "9999-12-31"', "sync.since", "9999-12-31", "1970-01-01 to 2199-12-31"),
     ("sync", "since = 2024-01-01", "sync.since", "2024, 1, 1", "YYYY-MM-DD"),  # a TOML date, not a string
     ("sync", "work_item_types = [1]", "sync.work_item_types", "[1]", "list of type names"),
     ("sync", 'pull_requests = "sometimes"', "sync.pull_requests", "sometimes", "true or false"),
@@ -174,6 +181,7 @@ _BAD_VALUES = [
     ("forecast", "history_days = 6", "forecast.history_days", "6", "7 to 3650"),
     ("forecast", "trials = 99", "forecast.trials", "99", "100 to 1000000"),
     ("forecast", "seed = -1", "forecast.seed", "-1", "0 to 2147483647"),
+    ("auth", 'allow_plaintext_keyring = "please"', "auth.allow_plaintext_keyring", "please", "true or false"),
     ("ui", 'keymap = {quit = ""}', "ui.keymap", "'quit': ''", "binding id"),
     ("ui", "keymap = {quit = 5}", "ui.keymap", "'quit': 5", "binding id"),
 ]
