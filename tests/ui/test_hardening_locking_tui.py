@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
+
 from flowtui.demo_mode import DEMO_PAT
 from flowtui.errors import StoreError
 from flowtui.screens.modals import ErrorModal
@@ -13,6 +15,7 @@ from flowtui.store.lock import acquire_writer_lock
 SIZE = (120, 40)
 
 
+@pytest.mark.worker_errors  # the sync worker raises StoreError (the store is held) on purpose
 async def test_sync_on_a_store_held_by_another_process_names_the_holder(
         make_shell_app: Any, fresh_store: Any, tiny_sim: Any, memory_keyring: Any, shell_settings: Any) -> None:
     memory_keyring.set_password("flowtui", shell_settings.org_url, DEMO_PAT)
