@@ -46,7 +46,8 @@ def sync_by_wiql(ctx: SyncContext, project: str, categories: CategoryCache, *, t
         quoted = ", ".join("'" + t.replace("'", "''") + "'" for t in types)
         where += f" AND [System.WorkItemType] IN ({quoted})"
     use_get = False
-    for ids in endpoints.wiql_ids(ctx.client, project, where):
+    wiql_budget = ctx.request_budget(f"The WIQL query of {project!r}")
+    for ids in endpoints.wiql_ids(ctx.client, project, where, budget=wiql_budget):
         pending = [i for i in ids if i > after_id]
         for chunk_start in range(0, len(pending), endpoints.BATCH_LIMIT):
             ctx.check_cancel()
@@ -77,7 +78,9 @@ def _items_with_history(ctx: SyncContext, project: str, raw_items: list[dict[str
         except parse.BadPayload as exc:
             ctx.warn(str(exc))
             continue
-        history = revisions_from_updates(ctx, project, snapshot.id, endpoints.work_item_updates(ctx.client, project, snapshot.id))
+        budget = ctx.request_budget(f"The updates of work item {snapshot.id} in {project!r}")
+        updates = endpoints.work_item_updates(ctx.client, project, snapshot.id, last_rev=snapshot.rev, budget=budget)
+        history = revisions_from_updates(ctx, project, snapshot.id, updates)
         items.append(snapshot)
         revisions.extend(history)
     return items, revisions

@@ -156,6 +156,7 @@ _BAD_VALUES = [
     ("sync", "work_item_types = [1]", "sync.work_item_types", "[1]", "list of type names"),
     ("sync", 'pull_requests = "sometimes"', "sync.pull_requests", "sometimes", "true or false"),
     ("sync", "pr_threads_days = -1", "sync.pr_threads_days", "-1", "0 to 3650"),
+    ("sync", "max_requests_per_stream = 10", "sync.max_requests_per_stream", "10", "100 to 10000000"),
     ("flow", 'timezone = "Mars/Olympus_Mons"', "flow.timezone", "Mars/Olympus_Mons", "IANA"),
     ("flow", 'timezone = ""', "flow.timezone", "''", "IANA"),
     ("flow", 'timezone = "../../etc/passwd"', "flow.timezone", "../../etc/passwd", "IANA"),
