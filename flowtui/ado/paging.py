@@ -172,9 +172,11 @@ def iter_skip_pages(
     """New rows, page by page, of a `$top`/`$skip` list, until an empty page or one with no new ids.
 
     A page shorter than `$top` is not the end (servers cap page sizes): the next `$skip` is asked.
-    A FULL page with no new ids means the server ignored `$skip`: PagingError at once (a short one
-    with no new ids is the end — the whole list came back again). `done()`, asked after each page is
-    consumed, lets a caller that knows the list is complete stop without the confirming request.
+    A page with no new ids means the server ignored `$skip`: a PagingError at once when that page is
+    full or `done()` says rows are still missing; otherwise it is the end (the whole, short list came
+    back again — indistinguishable from a capped server ignoring `$skip`, so callers that can tell
+    pass `done`). `done()`, asked after each page is consumed, also lets a caller that knows the list
+    is complete stop without the confirming request.
     """
     skip = 0
     rows = SeenRows(key)
@@ -188,7 +190,7 @@ def iter_skip_pages(
             return
         fresh = rows.new(page)
         if not fresh:
-            if len(page) >= top:
+            if len(page) >= top or (done is not None and not done()):
                 raise PagingError(
                     f"{path} ignored $skip: asked for the rows after {skip}, it sent {len(page)} rows "
                     "already received; stopped."

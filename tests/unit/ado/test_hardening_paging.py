@@ -96,6 +96,18 @@ def test_updates_stop_when_the_items_last_rev_was_seen() -> None:
     assert calls == [0, 5]
 
 
+def test_capped_updates_ignoring_skip_fail_when_revs_are_missing() -> None:
+    """Capped pages (5) and an ignored `$skip`: the item's rev (12) says rows are missing: an error."""
+    updates = [{"id": n, "rev": n, "fields": {}} for n in range(1, 13)]
+    handler, calls = _skip_server(updates, [5], ignore_skip=True)
+    with pytest.raises(PagingError, match=r"_apis/wit/workitems/9/updates ignored \$skip"):
+        endpoints.work_item_updates(make_client(handler), "P", 9, last_rev=12)
+    assert calls == [0, 0]
+    handler, calls = _skip_server(updates, [5])  # capped only: every update, ⌈12 / 5⌉ requests
+    got = endpoints.work_item_updates(make_client(handler), "P", 9, last_rev=12)
+    assert [u["rev"] for u in got] == list(range(1, 13)) and calls == [0, 5, 10]
+
+
 def test_pull_requests_ignoring_skip_fail_naming_the_route() -> None:
     from datetime import UTC, datetime
 

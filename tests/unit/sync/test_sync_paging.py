@@ -23,7 +23,7 @@ from flowtui.store import open_store
 from flowtui.sync import run_sync
 
 from .helpers import FakeTime, dump, make_settings
-from .test_sync_sim import NOW, make_sim
+from .test_sync_sim import NOW, _NoReporting, make_sim
 
 
 @pytest.fixture
@@ -134,6 +134,22 @@ def test_request_budget_fails_a_runaway_stream_and_other_projects_go_on(tmp_path
     assert _requests(sim, "Contoso Platform", "reporting/workitemrevisions") == 82
     stored_fabrikam = [r for r in data["revisions"] if r[0] in {w.id for w in sim.org.items_of("Fabrikam Web")}]
     assert len(stored_fabrikam) == 300  # 100 committed batches of 3
+
+
+def test_fallback_updates_capped_lose_nothing_and_an_ignored_skip_fails(tmp_path: Path) -> None:
+    """The WIQL + updates path: updates capped at 5 per page are all read; ignoring `$skip` too is an error."""
+    sim = make_sim(Faults(updates_default_page=5))
+    summary, data = _sync(tmp_path / "capped", sim, transport=_NoReporting(sim.transport))
+    assert summary.status == "success", summary.first_error
+    truth = sorted((r.work_item_id, r.rev) for h in sim.org.histories() for r in h.revisions)
+    assert sorted((r[0], r[1]) for r in data["revisions"]) == truth
+    # one request per 5 updates of each item, none more: the item's rev says when its list is complete
+    assert sim.counts_by_route()["workitem_updates"] == sum(-(-len(w.revisions) // 5) for w in sim.org.items_of())
+
+    sim = make_sim(Faults(updates_default_page=5, ignore_skip_routes=("workitem_updates",)))
+    summary, _ = _sync(tmp_path / "ignored", sim, transport=_NoReporting(sim.transport))
+    assert summary.status == "failed"
+    assert all("/updates ignored $skip" in (p.error or "") for p in summary.projects.values())
 
 
 def test_cli_sync_against_a_stalling_stream_exits_1_with_one_sentence(
