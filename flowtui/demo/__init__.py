@@ -109,7 +109,7 @@ Faults (dataclass; all optional): rules: list[FaultRule], random_rate, random_ki
     endless_empty_batches (empty not-last revisions batches with fresh tokens at the end),
     ignore_skip_routes (pullrequests / workitem_updates / workitem_revisions / projects), pr_page_cap.
     Faults.old_server(version="6.0", **overrides), Faults.demo(seed=0) (3 % of requests -> 429
-    with Retry-After 0.5 s).
+    with Retry-After 0.5 s; PR pages capped at 37).
 FaultRule(kind, nth=None, route=None, count=1, retry_after=None); kind in FAULT_KINDS:
     "500" "502" "503" "504" "429" "tf24668" "connect_error" "reset" "read_timeout" "malformed"
     "html" (200 text/html: a proxy or sign-in page where JSON was expected).

@@ -109,5 +109,6 @@ class Faults:
 
     @classmethod
     def demo(cls, seed: int = 0) -> Faults:
-        """The `flowtui --demo` preset: an occasional 429 with a short Retry-After (0.5 s)."""
-        return cls(random_rate=0.03, random_kinds=("429",), seed=seed, retry_after_s=0.5)
+        """The `flowtui --demo` preset: an occasional 429 with a short Retry-After (0.5 s), and PR
+        pages capped at 37 (below the client's `$top=100`, as some servers do: nothing may be lost)."""
+        return cls(random_rate=0.03, random_kinds=("429",), seed=seed, retry_after_s=0.5, pr_page_cap=37)
