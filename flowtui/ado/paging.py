@@ -90,6 +90,15 @@ def default_key(row: Any) -> Hashable:
         return ("repr", repr(row))
 
 
+def revision_key(entry: Any) -> Hashable:
+    """A reporting revision's identity: its (id, rev), read from the raw entry (even a malformed one)."""
+    if isinstance(entry, dict):
+        ident, rev = entry.get("id"), entry.get("rev")
+        if isinstance(ident, (str, int)) and isinstance(rev, (str, int)) and not isinstance(ident, bool) and not isinstance(rev, bool):
+            return ("rev", ident, rev)
+    return default_key(entry)
+
+
 @dataclass
 class SeenRows:
     """The keys of the rows a listing has returned, to keep only new ones."""
@@ -215,7 +224,7 @@ class RevisionsBatch:
 class StreamGuard:
     """Follows the continuation tokens of one reporting revisions stream and stops it when it stalls.
 
-    `advance(batch, sent, keys)` returns the token of the next batch, or None at the end; it raises
+    `advance(batch, sent)` returns the token of the next batch, or None at the end; it raises
     PagingError for a batch that claims more without a token, repeats a token of this run, or is the
     `NO_PROGRESS_LIMIT`-th batch in a row with no new revisions (empty, or the same (id, rev) pairs
     as the last few batches). A batch that hands back the token it was sent with no values is the end
@@ -230,10 +239,10 @@ class StreamGuard:
         self.stalled = 0
         self.batches = 0
 
-    def advance(self, batch: RevisionsBatch, sent: str | None, keys: Iterable[Hashable]) -> str | None:
+    def advance(self, batch: RevisionsBatch, sent: str | None) -> str | None:
         """The token to send next (None: the stream is done), or PagingError."""
         self.batches += 1
-        current = set(keys)
+        current = {revision_key(entry) for entry in batch.values}
         fresh = any(all(k not in old for old in self.recent) for k in current)
         self.recent.append(current)
         if batch.is_last_batch:

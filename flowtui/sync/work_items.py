@@ -110,7 +110,7 @@ def read_stream(ctx: SyncContext, project: str, categories: CategoryCache, *, ty
         )
         revisions, items = parse_entries(ctx, project, batch.values)
         try:
-            next_token: str | None = guard.advance(batch, token, ((r.work_item_id, r.rev) for r in revisions))
+            next_token: str | None = guard.advance(batch, token)
             problem: PagingError | None = None
         except PagingError as exc:
             next_token, problem = None, exc

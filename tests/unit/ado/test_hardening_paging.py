@@ -173,13 +173,26 @@ def test_paging_error_is_a_payload_error() -> None:
 
 
 # ---- the reporting revisions stream -------------------------------------------------------------
+def _revs(*keys: tuple[int, int]) -> list[dict]:
+    return [{"id": i, "rev": r, "fields": {}} for i, r in keys]
+
+
 def test_stream_guard_follows_a_healthy_stream() -> None:
     guard = StreamGuard("The revisions stream of 'P'")
-    assert guard.advance(RevisionsBatch([{}, {}], "t1", False), None, [(1, 1), (1, 2)]) == "t1"
-    assert guard.advance(RevisionsBatch([], "t2", False), "t1", []) == "t2"  # one empty middle batch is fine
-    assert guard.advance(RevisionsBatch([{}], "t3", True), "t2", [(2, 1)]) is None
+    assert guard.advance(RevisionsBatch(_revs((1, 1), (1, 2)), "t1", False), None) == "t1"
+    assert guard.advance(RevisionsBatch([], "t2", False), "t1") == "t2"  # one empty middle batch is fine
+    assert guard.advance(RevisionsBatch(_revs((2, 1)), "t3", True), "t2") is None
     # the same token handed back with nothing in it: the end of the stream, not an error
-    assert StreamGuard("s").advance(RevisionsBatch([], "t9", False), "t9", []) is None
+    assert StreamGuard("s").advance(RevisionsBatch([], "t9", False), "t9") is None
+
+
+def test_stream_guard_counts_a_batch_of_malformed_entries_as_progress() -> None:
+    """Unparsable entries are warnings for the parser, not a stalled stream: they are new rows too."""
+    guard = StreamGuard("s")
+    sent = None
+    for n in range(1, 6):
+        sent = guard.advance(RevisionsBatch(["garbage", {"id": [n]}, n], f"t{n}", False), sent)
+        assert sent == f"t{n}"
 
 
 @pytest.mark.parametrize(
@@ -193,6 +206,9 @@ def test_stream_guard_follows_a_healthy_stream() -> None:
         ([([(1, 1)], "t1"), ([], "t2"), ([], "t3"), ([], "t4")], "3 batches in a row with no new revisions"),
         # the same revisions again under fresh tokens
         ([([(1, 1)], "t1"), ([(1, 1)], "t2"), ([(1, 1)], "t3"), ([(1, 1)], "t4")], "3 batches in a row with no new revisions"),
+        # two batches taking turns under fresh tokens
+        ([([(1, 1)], "t1"), ([(1, 2)], "t2"), ([(1, 1)], "t3"), ([(1, 2)], "t4"), ([(1, 1)], "t5")],
+         "3 batches in a row with no new revisions"),
         # more batches claimed without a token
         ([([(1, 1)], None)], "has more batches but gave no continuation token"),
     ],
@@ -202,9 +218,9 @@ def test_stream_guard_stops_a_stalled_stream_within_a_few_batches(script, fragme
     sent = None
     with pytest.raises(PagingError) as info:
         for keys, token in script:
-            sent = guard.advance(RevisionsBatch([{}] * len(keys), token, False), sent, keys)
+            sent = guard.advance(RevisionsBatch(_revs(*keys), token, False), sent)
     assert fragment in info.value.message and info.value.message.startswith("The revisions stream of 'P'")
-    assert guard.batches == len(script) <= 1 + NO_PROGRESS_LIMIT
+    assert guard.batches == len(script) <= 2 + NO_PROGRESS_LIMIT
 
 
 # ---- WIQL keyset ---------------------------------------------------------------------------------
