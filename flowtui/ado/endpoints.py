@@ -15,8 +15,8 @@ from flowtui.ado.errors import ResultLimitError
 from flowtui.ado.paging import (
     PagingError,
     RequestBudget,
-    default_key,
     RevisionsBatch,
+    default_key,
     envelope_values,
     iter_skip_pages,
     iter_token_pages,

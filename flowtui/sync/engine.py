@@ -230,7 +230,8 @@ def _store_project(ctx: SyncContext, project: str, project_id: str) -> None:
 def _lookup_project(ctx: SyncContext, project: str) -> dict[str, object]:
     if ctx.project_index is None:
         try:
-            ctx.project_index = {str(p["name"]).lower(): p for p in endpoints.list_projects(ctx.client, budget=ctx.request_budget("The project list")) if p.get("name")}
+            listed = endpoints.list_projects(ctx.client, budget=ctx.request_budget("The project list"))
+            ctx.project_index = {str(p["name"]).lower(): p for p in listed if p.get("name")}
         except RouteNotFoundError:
             ctx.project_index = {}
     if not ctx.project_index:

@@ -1,9 +1,10 @@
 """Completed pull requests by closed time (their threads are read in `flowtui.sync.threads`).
 
 The window runs from an explicit `--since`, else the stored watermark minus one hour, else
-`sync.since`, else 365 days back — to now, as ONE paged query ($top=100/$skip, read until an empty page, with a request budget)
-rather than a request per day. Pages commit as they arrive (PRs, reviewers with stale ones removed, authors and
-reviewers as identities, repositories); the watermark, an instant, advances once the window is
+`sync.since`, else 365 days back — to now, as ONE paged query ($top=100/$skip, read until an empty
+page, within the `sync.max_requests_per_stream` budget) rather than a request per day. Pages commit
+as they arrive (PRs, reviewers with stale ones removed, authors and reviewers as identities,
+repositories); the watermark, an instant, advances once the window is
 done, and never backwards. An explicit `--since` later than the stored watermark does not move the
 watermark either, so no gap can open.
 

@@ -102,7 +102,7 @@ def read_stream(ctx: SyncContext, project: str, categories: CategoryCache, *, ty
     token = cursor.value if cursor and cursor.value else None
     what = f"The revisions stream of {project!r}"
     guard, budget = StreamGuard(what), ctx.request_budget(what)
-    while True:
+    while True:  # bounded: budget.spend() raises past sync.max_requests_per_stream
         ctx.check_cancel()
         budget.spend()
         batch = endpoints.reporting_revisions(
