@@ -73,6 +73,11 @@ def _spend(budget: RequestBudget | None, count: int, what: str) -> None:
         raise PagingError(f"{what} was still not at its end after {MAX_PAGES} pages; stopped.")
 
 
+def route_name(path: str, project: str | None) -> str:
+    """How an error names a paged route: `_apis/git/pullrequests of 'Fabrikam'`."""
+    return f"{path} of {project!r}" if project else path
+
+
 def shown_token(token: str) -> str:
     """A server token as an error may show it: short, quoted, control characters escaped."""
     return repr(token if len(token) <= 40 else token[:37] + "...")
@@ -141,12 +146,13 @@ def iter_token_pages(
     Ends when a page carries no token. A token seen before is a PagingError at once; pages without
     new rows that still carry a token are a PagingError on the `NO_PROGRESS_LIMIT`-th in a row.
     """
+    what = route_name(path, project)
     token: str | None = None
     tokens: set[str] = set()
     rows = SeenRows(key)
     stalled = 0
     for count in range(MAX_PAGES + 1):
-        _spend(budget, count, path)
+        _spend(budget, count, what)
         query = dict(params or {})
         if token:
             query["continuationToken"] = token
@@ -157,14 +163,14 @@ def iter_token_pages(
         if not token:
             return
         if token in tokens:
-            raise PagingError(f"{path} repeated the continuation token {shown_token(token)}; stopped after {count + 1} requests.")
+            raise PagingError(f"{what} repeated the continuation token {shown_token(token)}; stopped after {count + 1} requests.")
         tokens.add(token)
         stalled = 0 if fresh else stalled + 1
         if stalled >= NO_PROGRESS_LIMIT:
             raise PagingError(
-                f"{path} answered {stalled} pages in a row with no new rows while offering a next page; stopped."
+                f"{what} answered {stalled} pages in a row with no new rows while offering a next page; stopped."
             )
-    raise PagingError(f"{path} never stopped paging.")  # pragma: no cover - _spend raises first
+    raise PagingError(f"{what} never stopped paging.")  # pragma: no cover - _spend raises first
 
 
 def iter_skip_pages(
@@ -187,10 +193,11 @@ def iter_skip_pages(
     pass `done`). `done()`, asked after each page is consumed, also lets a caller that knows the list
     is complete stop without the confirming request.
     """
+    what = route_name(path, project)
     skip = 0
     rows = SeenRows(key)
     for count in range(MAX_PAGES + 1):
-        _spend(budget, count, path)
+        _spend(budget, count, what)
         query = dict(params or {})
         query["$top"] = top
         query["$skip"] = skip
@@ -201,7 +208,7 @@ def iter_skip_pages(
         if not fresh:
             if len(page) >= top or (done is not None and not done()):
                 raise PagingError(
-                    f"{path} ignored $skip: asked for the rows after {skip}, it sent {len(page)} rows "
+                    f"{what} ignored $skip: asked for the rows after {skip}, it sent {len(page)} rows "
                     "already received; stopped."
                 )
             return
@@ -209,7 +216,7 @@ def iter_skip_pages(
         if done is not None and done():
             return
         skip += len(page)
-    raise PagingError(f"{path} never stopped paging.")  # pragma: no cover - _spend raises first
+    raise PagingError(f"{what} never stopped paging.")  # pragma: no cover - _spend raises first
 
 
 @dataclass(frozen=True)

@@ -100,7 +100,7 @@ def test_capped_updates_ignoring_skip_fail_when_revs_are_missing() -> None:
     """Capped pages (5) and an ignored `$skip`: the item's rev (12) says rows are missing: an error."""
     updates = [{"id": n, "rev": n, "fields": {}} for n in range(1, 13)]
     handler, calls = _skip_server(updates, [5], ignore_skip=True)
-    with pytest.raises(PagingError, match=r"_apis/wit/workitems/9/updates ignored \$skip"):
+    with pytest.raises(PagingError, match=r"_apis/wit/workitems/9/updates of 'P' ignored \$skip: asked for the rows after 5"):
         endpoints.work_item_updates(make_client(handler), "P", 9, last_rev=12)
     assert calls == [0, 0]
     handler, calls = _skip_server(updates, [5])  # capped only: every update, ⌈12 / 5⌉ requests
@@ -116,7 +116,7 @@ def test_pull_requests_ignoring_skip_fail_naming_the_route() -> None:
     handler, calls = _skip_server(prs, [100], ignore_skip=True)
     window = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC))
     seen: list[int] = []
-    with pytest.raises(PagingError, match=r"pullrequests ignored \$skip"):
+    with pytest.raises(PagingError, match=r"_apis/git/pullrequests of 'P' ignored \$skip"):
         for page in endpoints.completed_pull_requests(make_client(handler), "P", *window):
             seen += [p["pullRequestId"] for p in page]
     assert len(calls) == 2 and seen == list(range(300, 200, -1))  # the first page was handed on

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -85,8 +86,8 @@ def test_pr_list_ignoring_skip_fails_the_project_at_the_second_page(tmp_path: Pa
     sim = SimulatedAdo(pr_org(), faults=Faults(ignore_skip_routes=("pullrequests",)))
     summary, data = _sync(tmp_path, sim)
     assert summary.status == "failed" and summary.error_project == "Fabrikam Web"
-    assert summary.first_error == ("_apis/git/pullrequests ignored $skip: asked for the rows after 100, it sent 100 "
-                                   "rows already received; stopped.")
+    assert summary.first_error == ("_apis/git/pullrequests of 'Fabrikam Web' ignored $skip: asked for the rows after "
+                                   "100, it sent 100 rows already received; stopped.")
     assert sim.counts_by_route()["pullrequests"] == 2
     assert len(data["prs"]) == 100 and len(data["items"]) == len(sim.org.items_of())  # committed pages stay
 
@@ -149,7 +150,9 @@ def test_fallback_updates_capped_lose_nothing_and_an_ignored_skip_fails(tmp_path
     sim = make_sim(Faults(updates_default_page=5, ignore_skip_routes=("workitem_updates",)))
     summary, _ = _sync(tmp_path / "ignored", sim, transport=_NoReporting(sim.transport))
     assert summary.status == "failed"
-    assert all("/updates ignored $skip" in (p.error or "") for p in summary.projects.values())
+    for name, counts in summary.projects.items():
+        assert re.fullmatch(rf"_apis/wit/workitems/\d+/updates of '{name}' ignored \$skip: asked for the rows "
+                            r"after 5, it sent 5 rows already received; stopped\.", counts.error or ""), counts.error
 
 
 def test_cli_sync_against_a_stalling_stream_exits_1_with_one_sentence(
