@@ -2,7 +2,7 @@
 
 For each size (default: `default` and `large`) it prints, per project and stream, the requests made
 next to the SPEC formula — ⌈revisions / page⌉ + ⌈PRs / 100⌉ + a small constant (project, types,
-states per type, repositories) — the thread requests (one per PR closed in the last
+states per type, repositories, the empty PR page that proves the list's end) — the thread requests (one per PR closed in the last
 `pr_threads_days`), the requests of an incremental sync after `org.advance(hours=24)` and of an
 unchanged re-sync (≤ 3 per project), revisions written per second by the store step (CPU time of
 the thread doing the writes, i.e. "on one core"; budget ≥ 20,000/s; wall rate printed too), wall
@@ -109,7 +109,7 @@ def bench(size: str, seed: int, failures: list[str]) -> None:
         prs = [p for p in org.prs_of(proj.name, "completed") if p.closed and p.closed.date() >= since]
         recent = sum(1 for p in prs if p.closed > org.now - timedelta(days=threads_days))
         rev_budget = max(1, math.ceil(revs / page))
-        pr_budget = len(prs) // 100 + 1
+        pr_budget = math.ceil(len(prs) / 100) + 1  # + the empty page that proves the end (SPEC §5: a short page is not)
         const_budget = 3 + len(proj.process.types)  # project, types, states per type, repositories
         print(f"  {proj.name:<20} {c['revisions']:>10} {rev_budget:>7} {c['prs']:>5} {pr_budget:>7} "
               f"{c['constant']:>6} {const_budget:>7} {c['threads']:>8} {recent:>8}")

@@ -195,6 +195,7 @@ KEYS: tuple[Key, ...] = (
     Key("sync", "work_item_types", [], "Work item types to sync; empty = all types.", _str_list, "a list of type names"),
     Key("sync", "pull_requests", True, "Sync completed pull requests.", _bool, "true or false"),
     Key("sync", "max_wait_s", 600, "Total seconds one sync may spend waiting on throttling and retries (all projects together); past it the sync stops with an error.", _int_range(0, 86400), "a whole number from 0 to 86400"),
+    Key("sync", "max_requests_per_stream", 50_000, "Request budget of one paged stream (a project's revisions, its PR list, one item's updates): a server that never ends a list fails that project past it.", _int_range(100, 10_000_000), "a whole number from 100 to 10000000"),
     Key("sync", "pr_threads_days", 90, "Fetch PR threads for PRs closed in the last N days; 0 = off.", _int_range(0, 3650), "a whole number from 0 to 3650"),
     Key("flow", "timezone", "UTC", "IANA time zone for day, week and month boundaries.", _timezone, "an IANA zone name such as UTC or Europe/Berlin"),
     Key("flow", "cycle_start", "first", "Cycle time starts at the first (or last) move into a doing state.", _choice("first", "last"), "first or last"),

@@ -8,11 +8,20 @@ WIQL results). Project-scoped routes are used throughout (cheaper, and what 7.1 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator
 from urllib.parse import quote
 
 from flowtui.ado.errors import ResultLimitError
-from flowtui.ado.paging import RevisionsBatch, envelope_values, iter_skip_pages, iter_token_pages, read_revisions_batch
+from flowtui.ado.paging import (
+    PagingError,
+    RequestBudget,
+    RevisionsBatch,
+    default_key,
+    envelope_values,
+    iter_skip_pages,
+    iter_token_pages,
+    read_revisions_batch,
+)
 from flowtui.errors import NotFoundError, PayloadError
 from flowtui.timeutil import parse_ado_datetime, to_utc
 
@@ -46,6 +55,8 @@ REVISION_FIELDS: tuple[str, ...] = (
 BATCH_LIMIT = 200
 WIQL_SLICE = 19_999
 PR_PAGE = 100
+#: Bound on the WIQL keyset slices of one pass (19,999 ids each: far beyond any real project).
+MAX_SLICES = 10_000
 
 
 def _iso(value: datetime) -> str:
@@ -53,10 +64,10 @@ def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # microseconds: no rounding at either bound
 
 
-def list_projects(client: AdoClient) -> list[dict[str, Any]]:
+def list_projects(client: AdoClient, *, budget: RequestBudget | None = None) -> list[dict[str, Any]]:
     """Every well-formed project of the collection (paged by x-ms-continuationtoken)."""
     out: list[dict[str, Any]] = []
-    for page in iter_token_pages(client, "_apis/projects", params={"stateFilter": "wellFormed"}):
+    for page in iter_token_pages(client, "_apis/projects", params={"stateFilter": "wellFormed"}, budget=budget):
         out.extend(p for p in page if isinstance(p, dict))
     return out
 
@@ -124,18 +135,22 @@ def reporting_revisions(
 
 
 def wiql_ids(
-    client: AdoClient, project: str, where: str, *, slice_size: int = WIQL_SLICE,
+    client: AdoClient, project: str, where: str, *, slice_size: int = WIQL_SLICE, budget: RequestBudget | None = None,
     on_as_of: Callable[[datetime], None] | None = None,
 ) -> Iterator[list[int]]:
     """Work item ids matching `where`, in id order, sliced by id keyset under the result cap.
 
     Each slice asks for `[System.Id] > last ORDER BY [System.Id]` with `$top`; a server that still
-    answers VS402337 gets the slice halved. `on_as_of` is called with each answer's `asOf` (the
-    server's time when that query ran) when the server sends one.
+    answers VS402337 gets the slice halved. A slice shorter than `$top` is the end (WIQL returns every
+    match up to `$top`); a full slice with no id above `last` means the server ignored the keyset
+    condition: PagingError at once. `on_as_of` is called with each answer's `asOf` (the server's time
+    when that query ran) when the server sends one.
     """
     last = 0
     size = slice_size
-    while True:
+    for _ in range(MAX_SLICES):
+        if budget is not None:
+            budget.spend()
         query = (
             "SELECT [System.Id] FROM WorkItems WHERE [System.TeamProject] = @project"
             f" AND [System.Id] > {last}{' AND ' + where if where else ''} ORDER BY [System.Id] ASC"
@@ -154,13 +169,20 @@ def wiql_ids(
         as_of = parse_ado_datetime(data.get("asOf")) if isinstance(data.get("asOf"), str) else None
         if on_as_of is not None and as_of is not None:
             on_as_of(as_of)
-        ids = sorted({int(w["id"]) for w in data.get("workItems", []) if isinstance(w, dict) and _is_int(w.get("id"))})
+        rows = data.get("workItems", [])
+        ids = sorted({int(w["id"]) for w in rows if isinstance(w, dict) and _is_int(w.get("id"))})
         ids = [i for i in ids if i > last]
+        if not ids and len(rows) >= size:
+            raise PagingError(
+                f"The WIQL query of {project!r} ignored its [System.Id] > {last} condition: it sent {len(rows)} "
+                "ids already received; stopped."
+            )
         if ids:
             yield ids
             last = ids[-1]
-        if len(ids) < size:
+        if len(rows) < size:
             return
+    raise PagingError(f"The WIQL query of {project!r} was still not at its end after {MAX_SLICES} slices; stopped.")
 
 
 def work_items_batch(
@@ -186,11 +208,34 @@ def work_items_batch(
     return out
 
 
-def work_item_updates(client: AdoClient, project: str, work_item_id: int, *, top: int = 200) -> list[dict[str, Any]]:
-    """Every update (delta) of one work item, paged with $top/$skip."""
+def work_item_updates(
+    client: AdoClient,
+    project: str,
+    work_item_id: int,
+    *,
+    top: int = 200,
+    last_rev: int | None = None,
+    budget: RequestBudget | None = None,
+) -> list[dict[str, Any]]:
+    """Every update (delta) of one work item, paged with $top/$skip until an empty page.
+
+    `last_rev` (the item's current rev, when known) ends the list as soon as that rev was seen, so
+    an item with fewer than `top` updates costs one request, not two.
+    """
     out: list[dict[str, Any]] = []
-    for page in iter_skip_pages(client, f"_apis/wit/workitems/{int(work_item_id)}/updates", project=project, top=top):
-        out.extend(u for u in page if isinstance(u, dict))
+    highest = 0
+
+    def done() -> bool:
+        return last_rev is not None and highest >= last_rev
+
+    path = f"_apis/wit/workitems/{int(work_item_id)}/updates"
+    for page in iter_skip_pages(client, path, project=project, top=top, budget=budget, done=done):
+        for update in page:
+            if isinstance(update, dict):
+                out.append(update)
+                rev = update.get("rev")
+                if _is_int(rev):
+                    highest = max(highest, int(rev))
     return out
 
 
@@ -201,12 +246,14 @@ def repositories(client: AdoClient, project: str) -> list[dict[str, Any]]:
 
 
 def completed_pull_requests(
-    client: AdoClient, project: str, min_time: datetime, max_time: datetime
+    client: AdoClient, project: str, min_time: datetime, max_time: datetime, *, budget: RequestBudget | None = None
 ) -> Iterator[list[dict[str, Any]]]:
     """Pages of completed PRs closed in [min_time, max_time), deduplicated by repository and id.
 
     The time range is sent to the server once for the whole window; `closedDate` is filtered again
-    here for servers (before 7.1) that ignore the range parameters.
+    here for servers (before 7.1) that ignore the range parameters. Pages are read until an empty
+    one (a server may cap pages below `$top`), so a normal server costs one request more than
+    ⌈PRs / 100⌉ when the last page is short.
     """
     params = {
         "searchCriteria.status": "completed",
@@ -215,8 +262,10 @@ def completed_pull_requests(
         "searchCriteria.maxTime": _iso(max_time),
         "searchCriteria.includeLinks": "false",
     }
-    seen: set[tuple[str, int]] = set()
-    for page in iter_skip_pages(client, "_apis/git/pullrequests", project=project, params=params, top=PR_PAGE):
+    pages = iter_skip_pages(
+        client, "_apis/git/pullrequests", project=project, params=params, top=PR_PAGE, key=_pr_key, budget=budget
+    )
+    for page in pages:
         kept: list[dict[str, Any]] = []
         for pr in page:
             if not isinstance(pr, dict):
@@ -229,13 +278,16 @@ def completed_pull_requests(
             closed = parse_ado_datetime(pr.get("closedDate"))
             if closed is not None and not (min_time <= closed < max_time):
                 continue
-            repo = pr.get("repository") if isinstance(pr.get("repository"), dict) else {}
-            key = (str(repo.get("id", "")), int(pr["pullRequestId"]))
-            if key in seen:
-                continue
-            seen.add(key)
             kept.append(pr)
         yield kept
+
+
+def _pr_key(pr: Any) -> Hashable:
+    """A PR's identity in a list: (repository id, pull request id); other rows by content."""
+    if isinstance(pr, dict) and _is_int(pr.get("pullRequestId")):
+        repo = pr.get("repository") if isinstance(pr.get("repository"), dict) else {}
+        return ("pr", str(repo.get("id", "")), int(pr["pullRequestId"]))
+    return default_key(pr)
 
 
 def pull_request_threads(client: AdoClient, project: str, repository_id: str, pull_request_id: int) -> list[dict[str, Any]]:

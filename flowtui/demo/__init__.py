@@ -104,9 +104,12 @@ Faults (dataclass; all optional): rules: list[FaultRule], random_rate, random_ki
     bad_pat_mode ("401_empty" | "203_html" | "302_signin" | None = by Suppress header),
     max_api_version, ignore_pr_time_range, no_workitemsbatch, states_preview_only, wiql_max_results,
     max_batch_ids,
-    revisions_default_page, revisions_max_page, updates_default_page, projects_default_page.
+    revisions_default_page, revisions_max_page, updates_default_page, projects_default_page,
+    repeat_token_routes (reporting_revisions / projects hand back the token they got),
+    endless_empty_batches (empty not-last revisions batches with fresh tokens at the end),
+    ignore_skip_routes (pullrequests / workitem_updates / workitem_revisions / projects), pr_page_cap.
     Faults.old_server(version="6.0", **overrides), Faults.demo(seed=0) (3 % of requests -> 429
-    with Retry-After 0.5 s).
+    with Retry-After 0.5 s; PR pages capped at 37).
 FaultRule(kind, nth=None, route=None, count=1, retry_after=None); kind in FAULT_KINDS:
     "500" "502" "503" "504" "429" "tf24668" "connect_error" "reset" "read_timeout" "malformed"
     "html" (200 text/html: a proxy or sign-in page where JSON was expected).

@@ -4,7 +4,9 @@
 seeded random faults, a TSTU-style throttle (X-RateLimit-* headers near the limit, Retry-After on a
 200 while delayed, then 429 TF400733), a stopped organization (503 TF24668 with a BOM body), a BOM on
 every JSON body, slow responses, malformed bodies on chosen routes, an "old server" profile, the
-bad-PAT response style and the server limits (WIQL cap, ids per batch, page sizes).
+bad-PAT response style, the server limits (WIQL cap, ids per batch, page sizes) and paging
+misbehaviour: a repeated continuation token, endless empty batches with `isLastBatch: false`, an
+ignored `$skip`, PR pages capped below `$top`.
 
 Hostile waits (issue #10): `retry_after_text` sends any raw Retry-After text ("1000000000", "inf",
 "-5", "soon", "Fri, 31 Dec 9999 23:59:59 GMT") on injected 429/503 and throttle answers;
@@ -85,6 +87,11 @@ class Faults:
     sleep: Callable[[float], None] | None = None  # injectable sleep (default time/asyncio sleep)
     # authentication: None = 401 empty when `X-TFS-FedAuthRedirect: Suppress` is sent, else 203 HTML
     bad_pat_mode: str | None = None  # "401_empty" | "203_html" | "302_signin"
+    # paging misbehaviour (SPEC §5 "Paging is never trusted blindly"); the server itself stays bounded
+    repeat_token_routes: tuple[str, ...] = ()  # reporting_revisions / projects: a follow-up hands back the token it got
+    endless_empty_batches: bool = False  # reporting revisions: at the end, empty not-last batches with fresh tokens
+    ignore_skip_routes: tuple[str, ...] = ()  # pullrequests / workitem_updates / workitem_revisions ignore $skip
+    pr_page_cap: int | None = None  # PR lists return at most this many per page, whatever $top asks (e.g. 37)
     # server profile
     max_api_version: str = "7.1"
     ignore_pr_time_range: bool = False  # pre-7.1 servers ignore searchCriteria min/maxTime
@@ -103,6 +110,8 @@ class Faults:
                 raise ValueError(f"unknown fault kind {kind!r}")
         if self.bad_pat_mode not in (None, "401_empty", "203_html", "302_signin"):
             raise ValueError(f"unknown bad_pat_mode {self.bad_pat_mode!r}")
+        if self.pr_page_cap is not None and self.pr_page_cap < 1:
+            raise ValueError("pr_page_cap must be at least 1")
 
     @classmethod
     def old_server(cls, version: str = "6.0", **overrides: object) -> Faults:
@@ -112,5 +121,6 @@ class Faults:
 
     @classmethod
     def demo(cls, seed: int = 0) -> Faults:
-        """The `flowtui --demo` preset: an occasional 429 with a short Retry-After (0.5 s)."""
-        return cls(random_rate=0.03, random_kinds=("429",), seed=seed, retry_after_s=0.5)
+        """The `flowtui --demo` preset: an occasional 429 with a short Retry-After (0.5 s), and PR
+        pages capped at 37 (below the client's `$top=100`, as some servers do: nothing may be lost)."""
+        return cls(random_rate=0.03, random_kinds=("429",), seed=seed, retry_after_s=0.5, pr_page_cap=37)

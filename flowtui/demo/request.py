@@ -68,8 +68,9 @@ class Req:
     """What a handler needs: the org, knobs, params, query (case-insensitive keys), body, base URL."""
 
     def __init__(self, sim: SimulatedAdo, request: httpx.Request, params: dict[str, str],
-                 version: str, git: bool) -> None:
+                 version: str, git: bool, route: str = "") -> None:
         self.sim = sim
+        self.route = route  # the route name (see `flowtui.demo.faults`)
         self.org = sim.org
         self.faults = sim.faults
         self.request = request
@@ -117,6 +118,12 @@ class Req:
             raise ApiError(400, f"The value of {name} must be at least {minimum}.",
                            "ArgumentOutOfRangeException")
         return value
+
+    def skip(self) -> int:
+        """`$skip`, or 0 when the `ignore_skip_routes` knob makes this route ignore it."""
+        if self.route in self.faults.ignore_skip_routes:
+            return 0
+        return self.q_int("$skip", 0) or 0
 
     def q_bool(self, name: str, default: bool = False) -> bool:
         raw = self.q(name)

@@ -18,7 +18,7 @@ def projects(req: Req) -> tuple[dict[str, Any], dict[str, str]]:
         raise ApiError(400, f"The value '{state}' is not valid for stateFilter.", "ArgumentException")
     items = sorted(req.org.projects, key=lambda p: p.name.lower()) if state in ("wellformed", "all") else []
     token = req.q("continuationToken")
-    skip = req.q_int("$skip", 0) or 0
+    skip = req.skip()
     if token:
         try:
             skip = int(token)
@@ -27,7 +27,9 @@ def projects(req: Req) -> tuple[dict[str, Any], dict[str, str]]:
     top = req.q_int("$top", req.faults.projects_default_page, minimum=1) or req.faults.projects_default_page
     page = items[skip: skip + top]
     headers: dict[str, str] = {}
-    if skip + top < len(items):
+    if token and "projects" in req.faults.repeat_token_routes:
+        headers["x-ms-continuationtoken"] = token  # the same token again, forever
+    elif skip + top < len(items):
         headers["x-ms-continuationtoken"] = str(skip + top)
     return {"count": len(page), "value": [project_full(p, req.base) for p in page]}, headers
 

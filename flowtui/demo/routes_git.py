@@ -128,7 +128,9 @@ def pull_requests(req: Req) -> dict[str, Any]:
     else:
         range_type = "created"
     top = req.q_int("$top", 101, minimum=0)
-    skip = req.q_int("$skip", 0) or 0
+    if req.faults.pr_page_cap is not None:
+        top = min(101 if top is None else top, req.faults.pr_page_cap)
+    skip = req.skip()
     links = req.q_bool("searchCriteria.includeLinks")
     out = []
     for pr in sorted(req.org.pull_requests.values(), key=lambda p: -p.pull_request_id):

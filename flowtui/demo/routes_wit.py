@@ -144,6 +144,11 @@ def reporting_revisions(req: Req) -> dict[str, Any]:
                        "fields": render_fields(rev, req.base, field_list, refs, cache=cache)})
     is_last = i >= n
     new_token = f"{last.watermark};{last.item.id};{last.rev}" if last is not None else (token or "0;0;0")
+    if token and "reporting_revisions" in req.faults.repeat_token_routes:
+        new_token, is_last = token, False  # the same token again, still claiming more
+    elif is_last and req.faults.endless_empty_batches:
+        wm, item_id, rev = (new_token.split(";") + ["0", "0"])[:3]
+        new_token, is_last = f"{wm};{item_id};{int(rev) + 1}", False  # a fresh token, nothing behind it
     return {"values": values, "nextLink": _next_link(req, new_token), "continuationToken": new_token,
             "isLastBatch": is_last}
 
@@ -308,7 +313,7 @@ def updates(req: Req) -> dict[str, Any]:
     item = _item_or_404(req)
     limit = req.faults.updates_default_page
     top = min(req.q_int("$top", limit, minimum=1) or limit, limit)
-    skip = req.q_int("$skip", 0) or 0
+    skip = req.skip()
     base = req.base
     ident = lambda i: identity_ref(i, base)  # noqa: E731
     url = f"{base}/{item.project.id}/_apis/wit/workItems/{item.id}/updates"
@@ -347,7 +352,7 @@ def revisions(req: Req) -> dict[str, Any]:
     item = _item_or_404(req)
     limit = req.faults.updates_default_page
     top = min(req.q_int("$top", limit, minimum=1) or limit, limit)
-    skip = req.q_int("$skip", 0) or 0
+    skip = req.skip()
     expand = (req.q("$expand") or "none").lower()
     if expand not in ("none", "relations", "fields", "links", "all"):
         raise ApiError(400, f"The value '{expand}' is not valid for $expand.", "ArgumentException")

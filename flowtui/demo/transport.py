@@ -210,7 +210,7 @@ class SimulatedAdo:
                                 '-preview flag must be supplied in the api-version for such requests. For '
                                 f'example: "{version}-preview"', "VssInvalidPreviewVersionException")
         extra_delay = self._throttle(hdrs)
-        req = Req(self, request, params, version, route in _GIT_ROUTES)
+        req = Req(self, request, params, version, route in _GIT_ROUTES, route)
         reply = handler(req)
         payload, extra = reply if isinstance(reply, tuple) else (reply, {})
         hdrs.update(extra)

@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Callable
 
 from flowtui.ado.client import AdoClient
+from flowtui.ado.paging import RequestBudget
 from flowtui.config import Settings
 from flowtui.errors import SyncCancelled
 from flowtui.store import Store
@@ -49,6 +50,10 @@ class SyncContext:
     project_index: dict[str, dict[str, object]] | None = None
     #: the PAT may not read projects (401/403): skip further lookups this run
     project_lookup_denied: bool = False
+
+    def request_budget(self, what: str) -> RequestBudget:
+        """A fresh budget of `sync.max_requests_per_stream` requests for one paged stream named `what`."""
+        return RequestBudget(int(self.settings["sync.max_requests_per_stream"]), what)
 
     def check_cancel(self) -> None:
         """Raise SyncCancelled when the caller asked to stop (checked between pages)."""

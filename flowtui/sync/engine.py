@@ -145,7 +145,7 @@ def _project_names(ctx: SyncContext) -> list[str]:
     configured = list(ctx.settings.projects)
     if configured:
         return configured
-    raw = endpoints.list_projects(ctx.client)
+    raw = endpoints.list_projects(ctx.client, budget=ctx.request_budget("The project list"))
     projects = [Project(id=str(p.get("id", "")), name=str(p["name"]), organization=ctx.org) for p in raw if p.get("name")]
     with ctx.store.transaction():
         ctx.store.upsert_organization(Organization(url=ctx.org_url, name=ctx.org))
@@ -242,7 +242,8 @@ def _store_project(ctx: SyncContext, project: str, project_id: str) -> None:
 def _lookup_project(ctx: SyncContext, project: str) -> dict[str, object]:
     if ctx.project_index is None:
         try:
-            ctx.project_index = {str(p["name"]).lower(): p for p in endpoints.list_projects(ctx.client) if p.get("name")}
+            listed = endpoints.list_projects(ctx.client, budget=ctx.request_budget("The project list"))
+            ctx.project_index = {str(p["name"]).lower(): p for p in listed if p.get("name")}
         except RouteNotFoundError:
             ctx.project_index = {}
     if not ctx.project_index:

@@ -60,7 +60,8 @@ def sync_by_wiql(ctx: SyncContext, project: str, categories: CategoryCache, *, t
         quoted = ", ".join("'" + t.replace("'", "''") + "'" for t in types)
         where += f" AND [System.WorkItemType] IN ({quoted})"
     use_get = False
-    for ids in endpoints.wiql_ids(ctx.client, project, where, on_as_of=seen_as_of):
+    wiql_budget = ctx.request_budget(f"The WIQL query of {project!r}")
+    for ids in endpoints.wiql_ids(ctx.client, project, where, budget=wiql_budget, on_as_of=seen_as_of):
         if not pass_start:
             pass_start.append(ctx.now)
         pending = [i for i in ids if i > after_id]
@@ -95,7 +96,9 @@ def _items_with_history(ctx: SyncContext, project: str, raw_items: list[dict[str
         except parse.BadPayload as exc:
             ctx.warn(str(exc))
             continue
-        history = revisions_from_updates(ctx, project, snapshot.id, endpoints.work_item_updates(ctx.client, project, snapshot.id))
+        budget = ctx.request_budget(f"The updates of work item {snapshot.id} in {project!r}")
+        updates = endpoints.work_item_updates(ctx.client, project, snapshot.id, last_rev=snapshot.rev, budget=budget)
+        history = revisions_from_updates(ctx, project, snapshot.id, updates)
         items.append(snapshot)
         revisions.extend(history)
     return items, revisions

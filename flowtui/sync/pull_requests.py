@@ -1,9 +1,10 @@
 """Completed pull requests by closed time (their threads are read in `flowtui.sync.threads`).
 
 The window runs from an explicit `--since`, else the stored watermark minus one hour, else
-`sync.since`, else 365 days back — to now, as ONE paged query ($top=100/$skip) rather than a
-request per day. Pages commit as they arrive (PRs, reviewers with stale ones removed, authors and
-reviewers as identities, repositories); the watermark, an instant, advances once the window is
+`sync.since`, else 365 days back — to now, as ONE paged query ($top=100/$skip, read until an empty
+page, within the `sync.max_requests_per_stream` budget) rather than a request per day. Pages commit
+as they arrive (PRs, reviewers with stale ones removed, authors and reviewers as identities,
+repositories); the watermark, an instant, advances once the window is
 done, and never backwards. An explicit `--since` later than the stored watermark does not move the
 watermark either, so no gap can open.
 
@@ -47,7 +48,8 @@ def sync_pull_requests(ctx: SyncContext, project: str, *, since: datetime | None
         with ctx.store.transaction():
             ctx.store.upsert_repositories(repos)
         repos_done.update(r.id for r in repos)
-    for page in endpoints.completed_pull_requests(ctx.client, project, start, end):
+    budget = ctx.request_budget(f"The pull request list of {project!r}")
+    for page in endpoints.completed_pull_requests(ctx.client, project, start, end, budget=budget):
         ctx.check_cancel()
         write_pr_page(ctx, project, page, repos_done)
         ctx.emit(STAGE_PULL_REQUESTS, "pull_requests", done=ctx.counts.pull_requests,

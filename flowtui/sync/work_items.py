@@ -13,9 +13,9 @@ from datetime import datetime
 
 from flowtui.ado import endpoints, parse
 from flowtui.ado.errors import RouteNotFoundError
-from flowtui.ado.paging import RevisionsBatch
+from flowtui.ado.paging import PagingError, StreamGuard
 from flowtui.domain import Revision, WorkItem
-from flowtui.errors import NotFoundError, PayloadError
+from flowtui.errors import NotFoundError
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_TYPES, STAGE_WORK_ITEMS
 
@@ -94,18 +94,26 @@ def read_stream(ctx: SyncContext, project: str, categories: CategoryCache, *, ty
 
     Pages are read one after the other (no prefetch: parsing and storing a page of 1,000 revisions
     takes ~50 ms, small next to the server's time per page, and the cursor order stays simple).
+    A `StreamGuard` stops a stream that stalls (see `flowtui.ado.paging`) and the request budget
+    (`sync.max_requests_per_stream`) one that never ends; each batch is stored before either error.
     """
     stream = stream_name(types)
     cursor = None if ctx.full else ctx.store.get_cursor(ctx.org, project, stream)  # --full ignores the token
     token = cursor.value if cursor and cursor.value else None
-    seen_tokens: set[str] = set()
-    while True:
+    what = f"The revisions stream of {project!r}"
+    guard, budget = StreamGuard(what), ctx.request_budget(what)
+    while True:  # bounded: budget.spend() raises past sync.max_requests_per_stream
         ctx.check_cancel()
+        budget.spend()
         batch = endpoints.reporting_revisions(
             ctx.client, project, continuation_token=token, types=types or None, start=None if token else start
         )
-        next_token, problem = _next_token(project, batch, token, seen_tokens)
         revisions, items = parse_entries(ctx, project, batch.values)
+        try:
+            next_token: str | None = guard.advance(batch, token)
+            problem: PagingError | None = None
+        except PagingError as exc:
+            next_token, problem = None, exc
         categories.ensure(items, revisions)
         store_page(ctx, items, revisions, cursor=(project, stream, batch.continuation_token))
         ctx.emit(STAGE_WORK_ITEMS, "work_items", done=ctx.counts.revisions,
@@ -115,22 +123,6 @@ def read_stream(ctx: SyncContext, project: str, categories: CategoryCache, *, ty
         if next_token is None:
             return
         token = next_token
-
-
-def _next_token(
-    project: str, batch: RevisionsBatch, token: str | None, seen: set[str]
-) -> tuple[str | None, PayloadError | None]:
-    """(token of the next batch or None at the end, an error to raise once this batch is stored)."""
-    if batch.is_last_batch:
-        return None, None
-    if not batch.continuation_token:
-        return None, PayloadError(f"The revisions stream of {project!r} has more batches but gave no continuation token.")
-    if batch.continuation_token == token and not batch.values:
-        return None, None  # no progress and nothing new: the end of the stream
-    if batch.continuation_token == token or batch.continuation_token in seen:
-        return None, PayloadError(f"The revisions stream of {project!r} repeated a continuation token; stopped.")
-    seen.add(batch.continuation_token)
-    return batch.continuation_token, None
 
 
 def parse_entries(ctx: SyncContext, project: str, values: list[object]) -> tuple[list[Revision], list[WorkItem]]:

@@ -164,6 +164,7 @@ _BAD_VALUES = [
     ("sync", 'pull_requests = "sometimes"', "sync.pull_requests", "sometimes", "true or false"),
     ("sync", "pr_threads_days = -1", "sync.pr_threads_days", "-1", "0 to 3650"),
     ("sync", "max_wait_s = 1e9", "sync.max_wait_s", "1000000000.0", "0 to 86400"),
+    ("sync", "max_requests_per_stream = 10", "sync.max_requests_per_stream", "10", "100 to 10000000"),
     ("flow", 'timezone = "Mars/Olympus_Mons"', "flow.timezone", "Mars/Olympus_Mons", "IANA"),
     ("flow", 'timezone = ""', "flow.timezone", "''", "IANA"),
     ("flow", 'timezone = "../../etc/passwd"', "flow.timezone", "../../etc/passwd", "IANA"),

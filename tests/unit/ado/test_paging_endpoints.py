@@ -30,19 +30,21 @@ def test_projects_follow_the_continuation_token_header() -> None:
     assert names == ["A", "B"] and seen == [None, "tok-2"]
 
 
-def test_top_skip_paging_stops_at_a_short_page() -> None:
+def test_top_skip_paging_reads_past_a_short_page_until_an_empty_one() -> None:
+    """A short page is not the end (servers cap page sizes): the list ends at the first empty page."""
     skips: list[int] = []
+    rows = [{"n": i} for i in range(237)]
 
     def handler(request: httpx.Request) -> httpx.Response:
         skip = int(request.url.params["$skip"])
         skips.append(skip)
         assert request.url.params["$top"] == "100"
-        size = 100 if skip < 200 else 37
-        return json_response(200, {"count": size, "value": [{"n": skip + i} for i in range(size)]})
+        page = rows[skip : skip + 100]
+        return json_response(200, {"count": len(page), "value": page})
 
     pages = list(iter_skip_pages(make_client(handler), "_apis/x", project="P", top=100))
-    assert skips == [0, 100, 200]
-    assert sum(len(p) for p in pages) == 237  # 100 + 100 + 37
+    assert skips == [0, 100, 200, 237]  # 100 + 100 + 37, then the empty page that proves the end
+    assert sum(len(p) for p in pages) == 237
 
 
 def test_revisions_token_taken_from_next_link_when_field_is_missing() -> None:
@@ -93,7 +95,8 @@ def test_completed_prs_use_one_window_and_filter_and_dedupe_client_side() -> Non
     pages = list(endpoints.completed_pull_requests(make_client(handler), "P", *window))
     ids = [p["pullRequestId"] for page in pages for p in page]
     assert len(ids) == 101 and 502 in ids and 500 not in ids and 501 not in ids  # 100 + PR 502
-    assert len(queries) == 2
+    # the third request (skip 104) gets the second page again: no new ids, a short page — the end
+    assert [q["$skip"] for q in queries] == ["0", "100", "104"]
     q = queries[0]
     assert q["searchCriteria.status"] == "completed" and q["searchCriteria.queryTimeRangeType"] == "closed"
     assert q["searchCriteria.minTime"] == "2026-11-01T00:00:00.000000Z" and q["searchCriteria.maxTime"] == "2026-11-23T00:00:00.000000Z"

@@ -50,7 +50,7 @@ def sync(tmp_path: Path, server: MiniAdo, projects: list[str] | None = None, **k
         store.close()
 
 
-def test_stream_pages_commit_history_and_an_unchanged_resync_costs_two_requests(tmp_path: Path) -> None:
+def test_stream_pages_commit_history_and_an_unchanged_resync_costs_three_requests(tmp_path: Path) -> None:
     server = MiniAdo(revisions(), [pr(7, "2026-11-20T10:00:00.1234567Z")])
     summary, data, run = sync(tmp_path, server)
     assert summary.status == "success" and run.status == "success"
@@ -69,8 +69,10 @@ def test_stream_pages_commit_history_and_an_unchanged_resync_costs_two_requests(
 
     server.log.clear()
     second, again, _ = sync(tmp_path, server, now=NOW + timedelta(hours=2))
-    # one revisions batch from the kept token + one PR page; no project, type or state lookups
-    assert second.projects["Proj"].requests == 2, server.log
+    # one revisions batch from the kept token + one PR page + the empty page that proves the PR list's
+    # end (this server ignores the time range, so PR 7 comes back short; SPEC §5: a short page is not
+    # the end); no project, type or state lookups
+    assert second.projects["Proj"].requests == 3, server.log
     assert again["revisions"] == data["revisions"] and again["items"] == data["items"]
 
 
