@@ -36,6 +36,7 @@ from flowtui.ado.errors import (
     decode_body,
     map_error,
 )
+from flowtui.ado.server_clock import ServerClock
 from flowtui.ado.throttle import Throttle, parse_retry_after
 from flowtui.errors import (
     AdoError,
@@ -126,6 +127,7 @@ class AdoClient:
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
         self._count_lock = threading.Lock()
         self.requests = 0
+        self.server_clock = ServerClock()
         self._http = httpx.Client(
             auth=httpx.BasicAuth("", self._pat),
             headers={
@@ -289,6 +291,7 @@ class AdoClient:
                 raise Retryable("transient", f"request to {_short(url)} failed ({type(exc).__name__})") from None
         log.debug("%s %s -> %s", method, _short(url), response.status_code)
         self.throttle.observe(response.headers)
+        self.server_clock.observe(response.headers)
         status = response.status_code
         if 200 <= status < 300 and status != 203:
             return AdoResponse(self._json(response), response.headers, status, str(response.request.url))

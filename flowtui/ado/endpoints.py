@@ -53,6 +53,11 @@ def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # microseconds: no rounding at either bound
 
 
+def iso_instant(value: datetime) -> str:
+    """An instant as the API's query parameters and WIQL literals (with timePrecision) take it."""
+    return _iso(value)
+
+
 def list_projects(client: AdoClient) -> list[dict[str, Any]]:
     """Every well-formed project of the collection (paged by x-ms-continuationtoken)."""
     out: list[dict[str, Any]] = []
@@ -94,7 +99,7 @@ def work_item_type_states(client: AdoClient, project: str, type_name: str) -> li
 
 def reporting_revisions(
     client: AdoClient,
-    project: str,
+    project: str | None,
     *,
     continuation_token: str | None = None,
     fields: tuple[str, ...] = REVISION_FIELDS,
@@ -102,7 +107,8 @@ def reporting_revisions(
     start: datetime | None = None,
     max_page_size: int | None = None,
 ) -> RevisionsBatch:
-    """One batch of the reporting revisions stream (POST with an explicit field list)."""
+    """One batch of the reporting revisions stream (POST with an explicit field list); `project`
+    None reads the organization-level stream (every project; moved items and type changes stay in it)."""
     params: dict[str, Any] = {}
     if continuation_token:
         params["continuationToken"] = continuation_token
@@ -185,6 +191,22 @@ def work_item_updates(client: AdoClient, project: str, work_item_id: int, *, top
     for page in iter_skip_pages(client, f"_apis/wit/workitems/{int(work_item_id)}/updates", project=project, top=top):
         out.extend(u for u in page if isinstance(u, dict))
     return out
+
+
+def work_item_revisions(client: AdoClient, project: str, work_item_id: int, *, top: int = 200) -> list[dict[str, Any]]:
+    """Every revision (full snapshot) of one work item, paged with $top/$skip (reference §6.1)."""
+    out: list[dict[str, Any]] = []
+    path = f"_apis/wit/workitems/{int(work_item_id)}/revisions"
+    for page in iter_skip_pages(client, path, project=project, top=top):
+        out.extend(r for r in page if isinstance(r, dict))
+    return out
+
+
+def recycle_bin_ids(client: AdoClient, project: str) -> list[int]:
+    """Ids of the project's deleted work items (one request: shallow references, no paging)."""
+    data = client.get("_apis/wit/recyclebin", project=project).data
+    return sorted({int(r["id"]) for r in envelope_values(data, f"recycle bin of {project}")
+                   if isinstance(r, dict) and _is_int(r.get("id"))})
 
 
 def repositories(client: AdoClient, project: str) -> list[dict[str, Any]]:

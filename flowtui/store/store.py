@@ -10,12 +10,13 @@ from pathlib import Path
 from peewee import PeeweeException
 
 from flowtui.errors import StoreError
+from flowtui.store.completeness import CompletenessMixin
 from flowtui.store.database import open_database
 from flowtui.store.queries import ReadMixin
 from flowtui.store.writes import WriteMixin
 
 
-class Store(ReadMixin, WriteMixin):
+class Store(ReadMixin, WriteMixin, CompletenessMixin):
     """A flowtui store. Safe to share between threads: each thread gets its own SQLite connection."""
 
     def __init__(self, path: Path) -> None:

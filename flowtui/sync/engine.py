@@ -42,7 +42,8 @@ from flowtui.sync.progress import (
 )
 from flowtui.sync.pull_requests import sync_pull_requests
 from flowtui.sync.threads import sync_threads
-from flowtui.sync.work_items import sync_work_items
+from flowtui.sync.history import complete_history
+from flowtui.sync.org_stream import sync_project_work_items
 from flowtui.timeutil import to_utc, utc_now
 
 log = logging.getLogger("flowtui.sync")
@@ -103,7 +104,8 @@ def run_sync(
     since_dt = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
     try:
         ctx.emit(STAGE_START, message=f"syncing {org_url}")
-        for project in _project_names(ctx):
+        ctx.projects = _project_names(ctx)
+        for project in ctx.projects:
             _sync_project(ctx, project, since_dt=since_dt, only=only)
         if only in (None, "prs") and settings["sync.pull_requests"]:
             _sync_threads(ctx)
@@ -143,19 +145,19 @@ def _project_names(ctx: SyncContext) -> list[str]:
 
 def _sync_project(ctx: SyncContext, project: str, *, since_dt: datetime | None, only: str | None) -> None:
     ctx.project = project
-    ctx.counts = ProjectCounts()
+    ctx.counts = ctx.summary.projects.setdefault(project, ProjectCounts())  # the org stream may have counted
     ctx.item_ids = set()
-    ctx.summary.projects[project] = ctx.counts
     requests_before = ctx.client.requests
     settings = ctx.settings
-    default_start = _default_start(settings, ctx.now)
     try:
         ctx.check_cancel()
         stored = _ensure_project(ctx, project)
         if only in (None, "work-items"):
-            sync_work_items(ctx, project, start=since_dt or default_start)
+            start = since_dt or _default_start(settings, ctx.server_now())
+            sync_project_work_items(ctx, project, start=start)
+            complete_history(ctx, project, start=start)
         if only in (None, "prs") and settings["sync.pull_requests"]:
-            sync_pull_requests(ctx, project, since=since_dt, default_start=default_start)
+            sync_pull_requests(ctx, project, since=since_dt, default_start=_default_start(settings, ctx.server_now()))
         if not stored:
             _store_project(ctx, project, "")
         ctx.counts.status = "success"

@@ -65,7 +65,7 @@ def sync_by_wiql(ctx: SyncContext, project: str, categories: CategoryCache, *, t
             ctx.emit(STAGE_WORK_ITEMS, "work_items", done=ctx.counts.work_items,
                      message=f"{ctx.counts.work_items} work items (WIQL path)")
     with ctx.store.transaction():
-        ctx.store.set_cursor(ctx.org, project, STREAM, "", watermark=ctx.now, force=ctx.full)
+        ctx.store.set_cursor(ctx.org, project, STREAM, "", watermark=ctx.server_now(), force=ctx.full)
 
 
 def _items_with_history(ctx: SyncContext, project: str, raw_items: list[dict[str, Any]]) -> tuple[list[WorkItem], list[Revision]]:

@@ -38,7 +38,7 @@ def pr_window(ctx: SyncContext, project: str, *, since: datetime | None, default
 def sync_pull_requests(ctx: SyncContext, project: str, *, since: datetime | None, default_start: datetime) -> None:
     """Every completed PR of the project closed in the missing window."""
     start, advance = pr_window(ctx, project, since=since, default_start=default_start)
-    end = ctx.now
+    end = ctx.server_now()  # the server's clock: a client clock ahead would skip PRs
     if start >= end:
         return
     repos_done: set[str] = set()

@@ -161,8 +161,10 @@ def store_page(
     """Snapshots, revisions and the cursor advance of one page, in one transaction."""
     store = ctx.store
     with store.transaction():
+        store.note_scope_changes(items)
         store.upsert_work_items(items)
         written = store.upsert_revisions(revisions)
+        store.mark_first_seen(items)  # first seen mid-history: backfilled by flowtui.sync.history
         if cursor is not None and cursor[2]:
             project, stream, value = cursor
             store.set_cursor(ctx.org, project, stream, value or "", watermark=watermark)
