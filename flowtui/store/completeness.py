@@ -9,10 +9,9 @@ the backfilled revisions; a killed sync resumes with exactly the markers still s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
-from flowtui.domain import WorkItem
+from flowtui.domain import HistoryHealth, WorkItem
 from flowtui.store.models import to_micros
 from flowtui.timeutil import utc_now
 
@@ -32,21 +31,6 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
 
 def _marks(n: int) -> str:
     return ", ".join("?" for _ in range(n))
-
-
-@dataclass(frozen=True)
-class HistoryHealth:
-    """Counts of what the sync did to complete histories, and the items it could not complete."""
-
-    backfilled: int
-    pending_backfill: int
-    stale_open: int
-    deleted: int
-    restored: int
-    moved: int
-    type_changed: int
-    moved_out: int
-    incomplete: tuple[tuple[int, str], ...]  # (work item id, why), at most 50 listed
 
 
 class CompletenessMixin:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flowtui.store import open_store
 
-from .realorg_helpers import SANDBOX, histories_by_id, real_sim, run
+from .realorg_helpers import SANDBOX, histories_by_id, real_sim, report, run
 
 
 def _same(data: dict) -> dict:
@@ -73,6 +73,9 @@ def test_deletes_restores_moves_and_type_changes_between_syncs_equal_a_fresh_syn
         assert out is not None and out.project == SANDBOX  # kept, out of the reports
         assert health.moved >= 2 and health.type_changed >= 1 and health.moved_out == 1
         assert health.restored == 1 and health.deleted >= 1
+    findings = {e["code"]: e["count"] for e in report(path, org.now, None)["data_health"]}
+    assert findings["history.deleted"] == health.deleted and findings["history.moved_out"] == 1
+    assert findings["history.restored"] == 1 and findings["history.type_changed"] == health.type_changed
 
     # moving it back brings it back, with the revisions written while it was away
     org.move_item(moved_out, platform)
