@@ -56,15 +56,17 @@ def demo_overrides(size: str = DEMO_SIZE) -> tuple[dict[str, Any], Path]:
     return flags, paths.demo_db_path()
 
 
-def demo_simulator(size: str = DEMO_SIZE, *, faults: Any = None, seed: int = DEMO_SEED) -> Any:
+def demo_simulator(size: str = DEMO_SIZE, *, faults: Any = None, seed: int = DEMO_SEED, realities: bool = True) -> Any:
     """The simulated ADO (a `flowtui.demo.SimulatedAdo`) serving the seeded demo org.
 
     faults: a `flowtui.demo.Faults`; default the demo preset (an occasional 429 with Retry-After).
-    Generating the default org takes a moment: call this from a worker thread.
+    realities: history older than the default start (stale WIP, long-runners), moves and a type
+    change, items in the recycle bin (see `flowtui.demo.realities`). Generating the default org takes
+    a moment: call this from a worker thread.
     """
     from flowtui.demo import Faults, SimulatedAdo, generate_org
 
-    org = generate_org(seed=seed, size=size, now=demo_now())
+    org = generate_org(seed=seed, size=size, now=demo_now(), realities=realities)
     return SimulatedAdo(org, pat=DEMO_PAT, faults=faults if faults is not None else Faults.demo(seed=seed))
 
 

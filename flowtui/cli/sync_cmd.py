@@ -15,6 +15,7 @@ from typing import Any, Callable
 
 from flowtui.cli.common import add_common_options, open_store_from_args, parse_day, settings_from_args
 from flowtui.sync.progress import (
+    STAGE_BACKFILL,
     STAGE_FINISHED,
     STAGE_PULL_REQUESTS,
     STAGE_THREADS,
@@ -23,7 +24,7 @@ from flowtui.sync.progress import (
     SyncSummary,
 )
 
-_STREAM_STAGES = (STAGE_WORK_ITEMS, STAGE_PULL_REQUESTS, STAGE_THREADS)
+_STREAM_STAGES = (STAGE_WORK_ITEMS, STAGE_BACKFILL, STAGE_PULL_REQUESTS, STAGE_THREADS)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -72,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(summary: SyncSummary) -> int:
+    if summary.backfilled or summary.stale_items:
+        print(f"flowtui: completed the history of {summary.backfilled} work item(s) with {summary.backfill_requests} "
+              f"request(s); {summary.stale_items} stale open item(s) found", file=sys.stderr)
     if summary.status == "success":
         if summary.warning_count:
             print(f"flowtui: sync finished with {summary.warning_count} warning(s); the first: {summary.warnings[0]}",
