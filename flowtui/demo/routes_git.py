@@ -128,6 +128,8 @@ def pull_requests(req: Req) -> dict[str, Any]:
     else:
         range_type = "created"
     top = req.q_int("$top", 101, minimum=0)
+    if req.faults.pr_max_page is not None and (top is None or top > req.faults.pr_max_page):
+        top = req.faults.pr_max_page  # a server that caps page sizes below $top
     skip = req.q_int("$skip", 0) or 0
     links = req.q_bool("searchCriteria.includeLinks")
     out = []

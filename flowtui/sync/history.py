@@ -24,7 +24,7 @@ from flowtui.domain import Revision, WorkItem
 from flowtui.errors import NotFoundError
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_BACKFILL
-from flowtui.sync.work_items import CategoryCache
+from flowtui.sync.work_items import CategoryCache, parse_latest, project_of
 
 STALE_CURSOR = "wit.stale"
 _DONE_CATEGORIES = ("Completed", "Removed")
@@ -133,19 +133,8 @@ def _backfill_one(ctx: SyncContext, project: str, item_id: int, scope: dict[str,
 
 def _parse(ctx: SyncContext, entries: list[dict[str, object]], scope: dict[str, str]) -> tuple[list[Revision], WorkItem | None]:
     """The item's revisions and its snapshot as of the latest one (project from its TeamProject)."""
-    revisions: list[Revision] = []
-    latest: tuple[Revision, dict[str, object]] | None = None
-    for entry in entries:
-        try:
-            row, fields = parse.revision_row(entry)
-        except parse.BadPayload as exc:
-            ctx.warn(str(exc))
-            continue
-        revisions.append(row)
-        if latest is None or row.rev >= latest[0].rev:
-            latest = (row, fields)
-    if latest is None:
+    revisions, latest = parse_latest(ctx, list(entries))
+    if not latest:
         return revisions, None
-    raw = latest[1].get("System.TeamProject")
-    name = raw if isinstance(raw, str) and raw else ctx.project
-    return revisions, parse.snapshot(latest[0], latest[1], scope.get(name.lower(), name))
+    row, fields = next(iter(latest.values()))
+    return revisions, parse.snapshot(row, fields, project_of(fields, scope, ctx.project))

@@ -27,11 +27,11 @@ from datetime import datetime
 
 from flowtui.ado import endpoints, parse
 from flowtui.ado.errors import RouteNotFoundError
-from flowtui.domain import Revision, WorkItem
+from flowtui.domain import WorkItem
 from flowtui.errors import AdoError, NotFoundError
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_WORK_ITEMS, ProjectCounts
-from flowtui.sync.work_items import CategoryCache, _next_token, sync_work_items
+from flowtui.sync.work_items import CategoryCache, _next_token, parse_latest, project_of, sync_work_items
 
 ORG_STREAM_PREFIX = "wit.revisions.org"
 #: cursor marking a server without the organization-level stream (per-project streams are read)
@@ -112,20 +112,8 @@ def _store_org_page(
     cursor: tuple[str, str | None],
     seen_items: dict[str, set[int]],
 ) -> None:
-    revisions: list[Revision] = []
-    latest: dict[int, WorkItem] = {}
-    for entry in values:
-        try:
-            row, fields = parse.revision_row(entry)
-        except parse.BadPayload as exc:
-            ctx.warn(str(exc))
-            continue
-        revisions.append(row)
-        current = latest.get(row.work_item_id)
-        if current is None or row.rev >= current.rev:
-            raw = fields.get("System.TeamProject")
-            raw_project = raw if isinstance(raw, str) else ""
-            latest[row.work_item_id] = parse.snapshot(row, fields, scope.get(raw_project.lower(), raw_project))
+    revisions, rows = parse_latest(ctx, values)
+    latest = {i: parse.snapshot(row, fields, project_of(fields, scope, "")) for i, (row, fields) in rows.items()}
     wanted_types = {t.lower() for t in types}
     in_scope = {i for i, w in latest.items()
                 if w.project.lower() in scope and (not wanted_types or w.type.lower() in wanted_types)}

@@ -133,8 +133,10 @@ def _next_token(
     return batch.continuation_token, None
 
 
-def parse_entries(ctx: SyncContext, project: str, values: list[object]) -> tuple[list[Revision], list[WorkItem]]:
-    """Revisions of a page and the latest snapshot per item; bad entries become warnings."""
+def parse_latest(
+    ctx: SyncContext, values: list[object]
+) -> tuple[list[Revision], dict[int, tuple[Revision, dict[str, object]]]]:
+    """Revisions of a page and, per item, its latest (revision, fields); bad entries become warnings."""
     revisions: list[Revision] = []
     latest: dict[int, tuple[Revision, dict[str, object]]] = {}
     for entry in values:
@@ -147,6 +149,19 @@ def parse_entries(ctx: SyncContext, project: str, values: list[object]) -> tuple
         current = latest.get(row.work_item_id)
         if current is None or row.rev >= current[0].rev:
             latest[row.work_item_id] = (row, fields)
+    return revisions, latest
+
+
+def project_of(fields: dict[str, object], scope: dict[str, str], default: str) -> str:
+    """The revision's `System.TeamProject`, spelled as configured when it is a synced project."""
+    raw = fields.get("System.TeamProject")
+    name = raw if isinstance(raw, str) and raw else default
+    return scope.get(name.lower(), name)
+
+
+def parse_entries(ctx: SyncContext, project: str, values: list[object]) -> tuple[list[Revision], list[WorkItem]]:
+    """Revisions of a page and the latest snapshot per item; bad entries become warnings."""
+    revisions, latest = parse_latest(ctx, values)
     return revisions, [parse.snapshot(row, fields, project) for row, fields in latest.values()]
 
 

@@ -10,7 +10,7 @@ from flowtui.demo.generator import generate_org
 from flowtui.demo.transport import SimulatedAdo
 from flowtui.metrics.policy import FlowPolicy
 from flowtui.reporting import load_inputs, report_from
-from flowtui.store import Store, open_store
+from flowtui.store import open_store
 from flowtui.sync import run_sync
 
 from .helpers import FakeTime, dump, make_settings
@@ -19,7 +19,7 @@ NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 SANDBOX = "Sandbox 001"
 
 
-def real_sim(**faults: Any) -> SimulatedAdo:
+def real_sim() -> SimulatedAdo:
     """The tiny org with its realities, plus one idle project that is never synced (a move target)."""
     org = generate_org(seed=11, size="tiny", now=NOW, realities=True, extra_empty_projects=1)
     return SimulatedAdo(org)
@@ -63,7 +63,3 @@ def histories_by_id(data: dict[str, Any]) -> dict[int, tuple[Any, list[Any]]]:
     for r in data["revisions"]:
         revs.setdefault(r[0], []).append(r)
     return {w.id: (w, revs.get(w.id, [])) for w in data["items"]}
-
-
-def open_(path: Path) -> Store:
-    return open_store(path)
