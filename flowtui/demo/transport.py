@@ -190,7 +190,8 @@ class SimulatedAdo:
         f = self.faults
         if f.org_stopped:
             return self._fault_result("tf24668", None, request, hdrs)
-        if handler is None or (route == "workitemsbatch" and f.no_workitemsbatch):
+        if handler is None or (route == "workitemsbatch" and f.no_workitemsbatch) or (
+                route == "reporting_revisions" and f.no_org_revisions and "project" not in params):
             raise PlainError(404, f"The controller for path '{request.url.path}' was not found or does "
                                   "not implement IController.")
         auth = self._check_auth(request, hdrs)

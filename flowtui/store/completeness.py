@@ -46,8 +46,12 @@ class CompletenessMixin:
         now = to_micros(utc_now())
         self.db.cursor().executemany(sql, [(i, p, *values.values(), now) for i, p in rows])
 
-    def note_scope_changes(self, items: list[WorkItem]) -> None:
-        """Before `items` are upserted: record moves between projects and type changes of stored items."""
+    def note_scope_changes(self, items: list[WorkItem], *, backfill_moves: bool = False) -> None:
+        """Before `items` are upserted: record moves between projects and type changes of stored items.
+
+        `backfill_moves`: a moved item also gets a backfill (per-project streams drop an item from its
+        old project's stream, so revisions written between the last read and the move are re-read).
+        """
         by_id = {w.id: w for w in items}
         ids = sorted(by_id)
         for chunk in _chunks(ids):
@@ -58,6 +62,8 @@ class CompletenessMixin:
                 new = by_id[item_id]
                 if new.project != project:
                     self._note([(item_id, new.project)], moved_from=project)
+                    if backfill_moves:
+                        self._note([(item_id, new.project)], needs_backfill=1)
                 if new.type != type_:
                     self._note([(item_id, new.project)], type_from=type_)
 

@@ -53,7 +53,7 @@ class SyncContext:
     org_stream: object = None
 
     def server_now(self) -> datetime:
-        """"Now" for watermarks and windows: the server's clock (its `Date` header).
+        """The "now" of watermarks and windows: the server's clock (its `Date` header).
 
         Before the first dated response of the run (or with a server that sends no `Date`, which
         Azure DevOps always does) this is the client's `now`.

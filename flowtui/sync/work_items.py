@@ -176,7 +176,7 @@ def store_page(
     """Snapshots, revisions and the cursor advance of one page, in one transaction."""
     store = ctx.store
     with store.transaction():
-        store.note_scope_changes(items)
+        store.note_scope_changes(items, backfill_moves=True)
         store.upsert_work_items(items)
         written = store.upsert_revisions(revisions)
         store.mark_first_seen(items)  # first seen mid-history: backfilled by flowtui.sync.history

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from flowtui.demo.faults import Faults
 from flowtui.demo.generator import generate_org
 from flowtui.demo.transport import SimulatedAdo
 from flowtui.metrics.policy import FlowPolicy
@@ -19,10 +20,10 @@ NOW = datetime(2026, 11, 23, 12, tzinfo=UTC)
 SANDBOX = "Sandbox 001"
 
 
-def real_sim() -> SimulatedAdo:
+def real_sim(faults: Faults | None = None) -> SimulatedAdo:
     """The tiny org with its realities, plus one idle project that is never synced (a move target)."""
     org = generate_org(seed=11, size="tiny", now=NOW, realities=True, extra_empty_projects=1)
-    return SimulatedAdo(org)
+    return SimulatedAdo(org, faults=faults)
 
 
 def synced_projects(sim: SimulatedAdo) -> list[str]:

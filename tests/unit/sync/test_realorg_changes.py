@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
+from flowtui.demo.faults import Faults
 from flowtui.store import open_store
 
 from .realorg_helpers import SANDBOX, histories_by_id, real_sim, report, run
@@ -86,3 +87,26 @@ def test_deletes_restores_moves_and_type_changes_between_syncs_equal_a_fresh_syn
     got = histories_by_id(back_data)
     assert moved_out in got and deleted in got
 
+
+
+def test_per_project_streams_when_the_org_stream_is_missing_complete_moves_and_deletes(tmp_path: Path) -> None:
+    """A server without the organization-level stream: per-project streams, moves backfilled."""
+    sim = real_sim(Faults(no_org_revisions=True))
+    org = sim.org
+    web, platform = "Fabrikam Web", "Contoso Platform"
+    run(tmp_path / "inc", sim)
+    org.advance(hours=24)
+    deleted = _pick(sim, web, skip=set())
+    org.delete_item(deleted)
+    moved = _pick(sim, web, skip={deleted})
+    org.move_item(moved, platform)
+    second, inc_data, _ = run(tmp_path / "inc", sim)
+    fresh, fresh_data, _ = run(tmp_path / "fresh", sim)
+    assert second.status == fresh.status == "success"
+    assert _same(inc_data) == _same(fresh_data)
+    got = histories_by_id(inc_data)
+    assert deleted not in got and got[moved][0].project == platform
+    assert second.backfilled == 1  # the moved item's history was re-read once
+    # the organization stream was asked on the first run only, then remembered as missing
+    assert sum(1 for _, path, status in sim.request_log
+               if path.endswith("/_apis/wit/reporting/workitemrevisions") and status == 404) == 2  # inc + fresh
