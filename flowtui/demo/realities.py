@@ -59,9 +59,10 @@ def old_cohort(org: SimulatedOrg, projects: list[SimProject], per_project: int) 
             role = k % 3  # 0 stale WIP, 1 finished within the last year, 2 natural life
             if role < 2:
                 cut = min(item.created_ms + rng.randint(2, 40) * DAY_MS, now_ms - (OLD_TO_DAYS - 20) * DAY_MS)
-                del item.revisions[1 + sum(1 for r in item.revisions[1:] if r.t <= cut):]
-                if item.type.category_of(item.state) in (COMPLETED, REMOVED):
-                    continue  # closed before the cut: an ordinary old item
+                # keep the history up to its last open revision before the cut (rev 1 always is)
+                keep = max(i for i, r in enumerate(item.revisions)
+                           if i == 0 or (r.t <= cut and item.type.category_of(r.state) not in (COMPLETED, REMOVED)))
+                del item.revisions[keep + 1:]
                 if role == 1:
                     t = now_ms - rng.randint(5, 300) * DAY_MS
                     t -= t % 10
@@ -87,9 +88,10 @@ def generated_moves(org: SimulatedOrg, items: list[SimWorkItem]) -> None:
         t = rng.randint(max(item.latest.t, cutoff) + 1000, org.now_ms - DAY_MS)
         t -= t % 10
         if n < MOVES_PER_ORG:
-            target = projects[(projects.index(item.project) + 1 + n) % len(projects)]
-            if target is item.project:
-                continue
+            # most moves stay within one process (its states carry over); the rest cross processes
+            others = [p for p in projects if p is not item.project]
+            same = [p for p in others if p.process is item.project.process]
+            target = (same or others)[n % len(same or others)]
             _append_move(item, target, None, t, rng)
         else:
             other = [x for x in item.project.process.types if x is not item.type]
