@@ -101,9 +101,14 @@ class CompletenessMixin:
             (project,)).fetchall()
         return [r[0] for r in rows]
 
-    def finish_backfill(self, item_id: int, project: str, *, problem: str | None = None, hide: bool = False) -> None:
+    def finish_backfill(self, item_id: int, project: str, *, problem: str | None = None, hide: bool = False,
+                        keep: bool = True) -> None:
         """Clear the marker: backfilled (`problem` says why the history is still not complete), or,
-        with `hide`, not readable at all (the item leaves the reports)."""
+        with `hide`, not readable at all (the item leaves the reports), or, without `keep`, read and
+        not kept (nothing of it is in the reported history)."""
+        if not keep:
+            self._note([(item_id, project)], needs_backfill=0)
+            return
         if not hide:
             self._note([(item_id, project)], needs_backfill=0, backfilled=1, incomplete=problem)
             return

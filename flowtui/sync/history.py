@@ -35,7 +35,7 @@ def complete_history(ctx: SyncContext, project: str, *, start: datetime) -> None
     """Stale WIP, then the recycle bin, then the backfill of every marked item of `project`."""
     find_stale(ctx, project, start=start)
     check_recycle_bin(ctx, project)
-    backfill(ctx, project)
+    backfill(ctx, project, start=start)
 
 
 def _wiql_text(value: str) -> str:
@@ -77,8 +77,12 @@ def check_recycle_bin(ctx: SyncContext, project: str) -> None:
     ctx.counts.restored += restored
 
 
-def backfill(ctx: SyncContext, project: str) -> None:
-    """Read the whole history of every item of `project` marked "needs backfill"."""
+def backfill(ctx: SyncContext, project: str, *, start: datetime | None = None) -> None:
+    """Read the whole history of every item of `project` marked "needs backfill".
+
+    An item not stored yet (one restored from the recycle bin) that finished before the history
+    `start` is not kept: a sync from that start would not have it either.
+    """
     ids = ctx.store.pending_backfill(project)
     if not ids:
         return
@@ -91,7 +95,7 @@ def backfill(ctx: SyncContext, project: str) -> None:
     try:
         for done, item_id in enumerate(ids, start=1):
             ctx.check_cancel()
-            _backfill_one(ctx, project, item_id, scope, wanted_types, cache)
+            _backfill_one(ctx, project, item_id, scope, wanted_types, cache, start)
             ctx.emit(STAGE_BACKFILL, "backfill", done=done, total=total,
                      message=f"completed the history of {done} of {total} work items")
     finally:
@@ -99,7 +103,7 @@ def backfill(ctx: SyncContext, project: str) -> None:
 
 
 def _backfill_one(ctx: SyncContext, project: str, item_id: int, scope: dict[str, str], wanted_types: set[str],
-                  cache: CategoryCache) -> None:
+                  cache: CategoryCache, start: datetime | None = None) -> None:
     try:
         entries = endpoints.work_item_revisions(ctx.client, project, item_id)
     except NotFoundError:
@@ -117,6 +121,11 @@ def _backfill_one(ctx: SyncContext, project: str, item_id: int, scope: dict[str,
     if revs != list(range(1, revs[-1] + 1)):
         problem = f"the revisions API returned revs {revs[0]}..{revs[-1]} with gaps ({len(revs)} of {revs[-1]})"
     cache.ensure([item], revisions)
+    if start is not None and item.changed_at < start and not ctx.store.known_work_items([item.id]) \
+            and _finished(ctx, item):
+        with ctx.store.transaction():
+            ctx.store.finish_backfill(item_id, project, keep=False)
+        return
     why = None
     if item.project.lower() not in scope:
         why = f"moved to project {item.project!r}, which is not synced"
@@ -129,6 +138,12 @@ def _backfill_one(ctx: SyncContext, project: str, item_id: int, scope: dict[str,
         ctx.store.set_excluded([(item.id, why)])
         ctx.store.finish_backfill(item_id, project, problem=problem)
     ctx.counts.backfilled += 1
+
+
+def _finished(ctx: SyncContext, item: WorkItem) -> bool:
+    """The item's current state is in the Completed or Removed category."""
+    return any(c.category in _DONE_CATEGORIES for c in ctx.store.state_categories([item.project])
+               if c.work_item_type == item.type and c.state == item.state)
 
 
 def _parse(ctx: SyncContext, entries: list[dict[str, object]], scope: dict[str, str]) -> tuple[list[Revision], WorkItem | None]:
