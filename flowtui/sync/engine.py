@@ -1,8 +1,11 @@
 """`run_sync`: one sync run over the configured projects, recorded in the store.
 
 Per project: (1) work item types and their states → categories (first sync / --full, and for any
-type whose state is new), (2) the reporting revisions stream, (3) completed PRs over the missing
-window; then, once for all projects, (4) threads of recent PRs. A project that fails marks the run
+type whose state is new), (2) the reporting revisions stream — the organization-level stream,
+read once in the first project's stage for every project (`flowtui.sync.org_stream`), or the
+project's own stream on servers without it — (3) complete histories: stale WIP, the recycle bin,
+backfill (`flowtui.sync.history`), (4) completed PRs over the missing window; then, once for all
+projects, (5) threads of recent PRs. A project that fails marks the run
 failed and the next project still runs; committed pages are never rolled back. A rejected PAT, an
 unreachable host (DNS/TLS) or a store failure stops the whole run. The run record is opened first and always closed with
 `failed` or `cancelled` unless every project succeeded, so a crash never leaves "success" behind.
@@ -11,7 +14,8 @@ Cursors (the revisions continuation token, the PR watermark) only move forward; 
 them, re-reads everything from the history start (and every recent PR's threads) and then stores
 the new cursors as they come, even when that moves a watermark back. `since` is the history start
 of a first sync (default `sync.since`, else 365 days back) and, for pull requests, an explicit
-window start that never moves the stored watermark backwards.
+window start that never moves the stored watermark backwards. "Now" for every window and
+watermark is the server's clock (`SyncContext.server_now`); `now` is the client's own clock.
 
 When `ado.projects` is empty, every project of the collection is synced.
 """
