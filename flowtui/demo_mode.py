@@ -118,17 +118,20 @@ def demo_overrides(size: str | None = None) -> tuple[dict[str, Any], Path]:
 
 
 def demo_simulator(size: str | None = None, *, faults: Any = None, seed: int = DEMO_SEED,
-                   hostile_text: bool = False) -> Any:
+                   hostile_text: bool = False, realities: bool = True) -> Any:
     """The simulated ADO (a `flowtui.demo.SimulatedAdo`) serving the seeded demo org.
 
     size: default `demo_size()`. faults: a `flowtui.demo.Faults`; default the demo preset (an
     occasional 429 with Retry-After, see `demo_faults`). hostile_text: markup-like names and titles,
-    an ESC sequence and wide characters in the org (`flowtui.demo.hostile`).
-    Generating the default org takes a moment: call this from a worker thread.
+    an ESC sequence and wide characters in the org (`flowtui.demo.hostile`). realities: history older
+    than the default start (stale WIP, long-runners), moves and a type change, items in the recycle
+    bin (see `flowtui.demo.realities`). Generating the default org takes a moment: call this from a
+    worker thread.
     """
     from flowtui.demo import SimulatedAdo, generate_org
 
-    org = generate_org(seed=seed, size=size or demo_size(), now=demo_now(), hostile_text=hostile_text)
+    org = generate_org(seed=seed, size=size or demo_size(), now=demo_now(), hostile_text=hostile_text,
+                       realities=realities)
     return SimulatedAdo(org, pat=DEMO_PAT, faults=faults if faults is not None else demo_faults(seed))
 
 

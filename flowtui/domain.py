@@ -182,3 +182,20 @@ class SyncRun:
     warnings: int = 0
     first_error: str | None = None
     error_project: str | None = None
+
+
+@dataclass(frozen=True)
+class HistoryHealth:
+    """What the store knows about history completeness (`Store.history_health`): items backfilled,
+    still to backfill, stale WIP found, in the recycle bin, restored, moved, retyped, moved out of the
+    synced projects or types, and the items whose history could not be completed, with why."""
+
+    backfilled: int
+    pending_backfill: int
+    stale_open: int
+    deleted: int
+    restored: int
+    moved: int
+    type_changed: int
+    moved_out: int
+    incomplete: tuple[tuple[int, str], ...]  # (work item id, why), at most 50 listed

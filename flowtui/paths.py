@@ -20,5 +20,9 @@ def cache_dir() -> Path:
 
 
 def demo_db_path() -> Path:
-    """The demo store lives in the cache directory: it can always be regenerated."""
-    return cache_dir() / "demo.sqlite"
+    """The demo store lives in the cache directory: it can always be regenerated.
+
+    The name changes whenever the demo organization does (v2: older history, moves, recycle bin),
+    so a store synced from an earlier demo org is never mixed with the new one.
+    """
+    return cache_dir() / "demo-v2.sqlite"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from flowtui.domain import ItemFilter, PullRequest, StateCategory, SyncRun
+from flowtui.domain import HistoryHealth, ItemFilter, PullRequest, StateCategory, SyncRun
 from flowtui.metrics import Analysis, FlowPolicy, analyse, build_report, pr_cutoff, settle_cutoff, settled_states
 from flowtui.store import Store
 
@@ -35,6 +35,8 @@ class ReportInputs:
     item_filter: ItemFilter
     window_from: date | None
     window_to: date | None
+    #: what the store knows about history completeness (data health)
+    history: HistoryHealth | None = None
 
 
 @contextmanager
@@ -79,8 +81,9 @@ def load_inputs(
             prs = store.pull_requests(f, closed_after=since - timedelta(microseconds=1))
         runs = store.sync_runs(20)
         last_success = store.last_successful_sync()
+        history = store.history_health(list(f.projects))
         analysis = analyse(histories, states, policy, as_of, settled=settled)
-    return ReportInputs(analysis, states, prs, runs, last_success, f, window_from, window_to)
+    return ReportInputs(analysis, states, prs, runs, last_success, f, window_from, window_to, history)
 
 
 def report_from(inputs: ReportInputs) -> dict[str, Any]:
@@ -89,5 +92,5 @@ def report_from(inputs: ReportInputs) -> dict[str, Any]:
         return build_report(
             None, inputs.states, inputs.prs, inputs.runs, inputs.analysis.policy, as_of=inputs.analysis.as_of,
             window_from=inputs.window_from, window_to=inputs.window_to, filters=inputs.item_filter,
-            last_success=inputs.last_success, analysis=inputs.analysis,
+            last_success=inputs.last_success, analysis=inputs.analysis, history=inputs.history,
         )

@@ -41,6 +41,7 @@ from flowtui.ado.errors import (
     map_error,
 )
 from flowtui.ado.interrupt import Interrupt
+from flowtui.ado.server_clock import ServerClock
 from flowtui.ado.throttle import Throttle, WaitBudget, parse_retry_after
 from flowtui.errors import (
     ApiVersionError,
@@ -141,6 +142,7 @@ class AdoClient:
         self._slots = threading.BoundedSemaphore(self.max_concurrency)
         self._count_lock = threading.Lock()
         self.requests = 0
+        self.server_clock = ServerClock()
         self._http = httpx.Client(
             auth=httpx.BasicAuth("", self._pat),
             headers={
@@ -310,6 +312,7 @@ class AdoClient:
                 raise Retryable("transient", f"request to {_short(url)} failed ({type(exc).__name__})") from None
         log.debug("%s %s -> %s", method, _short(url), response.status_code)
         self.throttle.observe(response.headers)
+        self.server_clock.observe(response.headers)
         status = response.status_code
         if 200 <= status < 300 and status != 203:
             return AdoResponse(self._json(response), response.headers, status, str(response.request.url))

@@ -13,6 +13,7 @@ from urllib.parse import quote
 
 from flowtui.ado.errors import ResultLimitError
 from flowtui.ado.paging import (
+    PageSize,
     PagingError,
     RequestBudget,
     RevisionsBatch,
@@ -64,6 +65,11 @@ def _iso(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # microseconds: no rounding at either bound
 
 
+def iso_instant(value: datetime) -> str:
+    """An instant as the API's query parameters and WIQL literals (with timePrecision) take it."""
+    return _iso(value)
+
+
 def list_projects(client: AdoClient, *, budget: RequestBudget | None = None) -> list[dict[str, Any]]:
     """Every well-formed project of the collection (paged by x-ms-continuationtoken)."""
     out: list[dict[str, Any]] = []
@@ -105,7 +111,7 @@ def work_item_type_states(client: AdoClient, project: str, type_name: str) -> li
 
 def reporting_revisions(
     client: AdoClient,
-    project: str,
+    project: str | None,
     *,
     continuation_token: str | None = None,
     fields: tuple[str, ...] = REVISION_FIELDS,
@@ -113,7 +119,8 @@ def reporting_revisions(
     start: datetime | None = None,
     max_page_size: int | None = None,
 ) -> RevisionsBatch:
-    """One batch of the reporting revisions stream (POST with an explicit field list)."""
+    """One batch of the reporting revisions stream (POST with an explicit field list); `project`
+    None reads the organization-level stream (every project; moved items and type changes stay in it)."""
     params: dict[str, Any] = {}
     if continuation_token:
         params["continuationToken"] = continuation_token
@@ -239,6 +246,52 @@ def work_item_updates(
     return out
 
 
+def work_item_revisions(
+    client: AdoClient,
+    project: str,
+    work_item_id: int,
+    *,
+    top: int = 200,
+    last_rev: int | None = None,
+    budget: RequestBudget | None = None,
+) -> list[dict[str, Any]]:
+    """Every revision (full snapshot) of one work item, paged with $top/$skip (reference §6.1).
+
+    Rows are told apart by their `rev` (every revision carries the item's `id`). `last_rev` (the
+    item's current rev, when known) ends the list as soon as that rev was seen, so an item with
+    fewer than `top` revisions costs one request, not two.
+    """
+    out: list[dict[str, Any]] = []
+    highest = 0
+
+    def done() -> bool:
+        return last_rev is not None and highest >= last_rev
+
+    path = f"_apis/wit/workitems/{int(work_item_id)}/revisions"
+    for page in iter_skip_pages(client, path, project=project, top=top, key=_rev_key, budget=budget, done=done):
+        for revision in page:
+            if isinstance(revision, dict):
+                out.append(revision)
+                rev = revision.get("rev")
+                if _is_int(rev):
+                    highest = max(highest, int(rev))
+    return out
+
+
+def _rev_key(row: Any) -> Hashable:
+    """A revision's identity within one item's list: its `rev` (else the whole row)."""
+    if isinstance(row, dict) and _is_int(row.get("rev")):
+        return ("rev", int(row["rev"]))
+    return default_key(row)
+
+
+def recycle_bin_ids(client: AdoClient, project: str) -> list[int]:
+    """Ids of the project's deleted work items (one request: shallow references, no paging)."""
+    data = client.get("_apis/wit/recyclebin", project=project).data
+    return sorted({int(r["id"]) for r in envelope_values(data, f"recycle bin of {project}")
+                   if isinstance(r, dict) and _is_int(r.get("id"))})
+
+
 def repositories(client: AdoClient, project: str) -> list[dict[str, Any]]:
     """The Git repositories of a project."""
     data = client.get("_apis/git/repositories", project=project).data
@@ -246,14 +299,16 @@ def repositories(client: AdoClient, project: str) -> list[dict[str, Any]]:
 
 
 def completed_pull_requests(
-    client: AdoClient, project: str, min_time: datetime, max_time: datetime, *, budget: RequestBudget | None = None
+    client: AdoClient, project: str, min_time: datetime, max_time: datetime, *, budget: RequestBudget | None = None,
+    page_size: PageSize | None = None,
 ) -> Iterator[list[dict[str, Any]]]:
     """Pages of completed PRs closed in [min_time, max_time), deduplicated by repository and id.
 
     The time range is sent to the server once for the whole window; `closedDate` is filtered again
     here for servers (before 7.1) that ignore the range parameters. Pages are read until an empty
-    one (a server may cap pages below `$top`), so a normal server costs one request more than
-    ⌈PRs / 100⌉ when the last page is short.
+    one (a server may cap pages below `$top`) or one shorter than a page the list already served
+    (`page_size`, kept by the caller across runs), so a normal server costs ⌈PRs / 100⌉ requests
+    once the list has shown a page size, and one more before.
     """
     params = {
         "searchCriteria.status": "completed",
@@ -263,7 +318,8 @@ def completed_pull_requests(
         "searchCriteria.includeLinks": "false",
     }
     pages = iter_skip_pages(
-        client, "_apis/git/pullrequests", project=project, params=params, top=PR_PAGE, key=_pr_key, budget=budget
+        client, "_apis/git/pullrequests", project=project, params=params, top=PR_PAGE, key=_pr_key, budget=budget,
+        page_size=page_size,
     )
     for page in pages:
         kept: list[dict[str, Any]] = []

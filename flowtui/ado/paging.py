@@ -173,6 +173,18 @@ def iter_token_pages(
     raise PagingError(f"{what} never stopped paging.")  # pragma: no cover - _spend raises first
 
 
+@dataclass
+class PageSize:
+    """The largest page a `$top`/`$skip` list has served (kept by the caller across runs).
+
+    Servers cap page sizes at a fixed number, so a page shorter than one this list has already
+    served is its last: no confirming request is needed. Until a list has shown its size, a short
+    page proves nothing.
+    """
+
+    largest: int = 0
+
+
 def iter_skip_pages(
     client: AdoClient,
     path: str,
@@ -183,10 +195,12 @@ def iter_skip_pages(
     key: Key = default_key,
     budget: RequestBudget | None = None,
     done: Callable[[], bool] | None = None,
+    page_size: PageSize | None = None,
 ) -> Iterator[list[Any]]:
     """New rows, page by page, of a `$top`/`$skip` list, until an empty page or one with no new ids.
 
-    A page shorter than `$top` is not the end (servers cap page sizes): the next `$skip` is asked.
+    A page shorter than `$top` is not the end (servers cap page sizes): the next `$skip` is asked —
+    unless it is also shorter than a page this list has already served (`page_size`, updated here).
     A page with no new ids means the server ignored `$skip`: a PagingError at once when that page is
     full or `done()` says rows are still missing; otherwise it is the end (the whole, short list came
     back again — indistinguishable from a capped server ignoring `$skip`, so callers that can tell
@@ -212,9 +226,14 @@ def iter_skip_pages(
                     "already received; stopped."
                 )
             return
+        known = page_size.largest if page_size is not None else 0
+        if page_size is not None:
+            page_size.largest = max(known, len(page))
         yield fresh
         if done is not None and done():
             return
+        if len(page) < min(known, top):
+            return  # shorter than a page this server already sent: not a cap, the end
         skip += len(page)
     raise PagingError(f"{what} never stopped paging.")  # pragma: no cover - _spend raises first
 

@@ -18,6 +18,7 @@ from flowtui.cli.common import add_common_options, open_store_from_args, parse_d
 from flowtui.config import insecure_tls_warning
 from flowtui.redact import register_secret
 from flowtui.sync.progress import (
+    STAGE_BACKFILL,
     STAGE_FINISHED,
     STAGE_PULL_REQUESTS,
     STAGE_THREADS,
@@ -27,7 +28,7 @@ from flowtui.sync.progress import (
 )
 from flowtui.text import clean
 
-_STREAM_STAGES = (STAGE_WORK_ITEMS, STAGE_PULL_REQUESTS, STAGE_THREADS)
+_STREAM_STAGES = (STAGE_WORK_ITEMS, STAGE_BACKFILL, STAGE_PULL_REQUESTS, STAGE_THREADS)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -85,6 +86,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _report(summary: SyncSummary) -> int:
+    if summary.backfilled or summary.stale_items:
+        print(f"flowtui: completed the history of {summary.backfilled} work item(s) with {summary.backfill_requests} "
+              f"request(s); {summary.stale_items} stale open item(s) found", file=sys.stderr)
     if summary.status == "success":
         if summary.warning_count:
             print(clean(f"flowtui: sync finished with {summary.warning_count} warning(s); the first: {summary.warnings[0]}"),

@@ -103,6 +103,8 @@ class Faults:
     revisions_max_page: int = 10_000
     updates_default_page: int = 200  # per-item updates without $top (also the maximum)
     projects_default_page: int = 100
+    #: the organization-level revisions stream is missing (404): clients read per-project streams
+    no_org_revisions: bool = False
 
     def __post_init__(self) -> None:
         for kind in self.random_kinds:

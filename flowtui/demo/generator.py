@@ -28,6 +28,7 @@ from flowtui.demo.model import (
     SimRevision,
     SimWorkItem,
 )
+from flowtui.demo.realities import generated_moves, old_cohort
 from flowtui.demo.processes import AGILE, CUSTOM, SCRUM, SimProcess
 from flowtui.demo.worktime import DAY_MS, WorkCalendar, dt_to_ms, ms_to_dt
 
@@ -175,6 +176,30 @@ class SimulatedOrg:
 
         return advance_org(self, hours, seed)
 
+    def delete_item(self, item_id: int) -> None:
+        """Send a work item to the recycle bin now (see `flowtui.demo.realities`)."""
+        from flowtui.demo.realities import delete_item
+
+        delete_item(self, item_id)
+
+    def restore_item(self, item_id: int) -> None:
+        """Take a work item back out of the recycle bin."""
+        from flowtui.demo.realities import restore_item
+
+        restore_item(self, item_id)
+
+    def move_item(self, item_id: int, project: str, *, type_name: str | None = None) -> SimRevision:
+        """Move a work item to another project (and/or type) now: one new revision."""
+        from flowtui.demo.realities import move_item
+
+        return move_item(self, item_id, project, type_name=type_name)
+
+    def change_type(self, item_id: int, type_name: str) -> SimRevision:
+        """Change a work item's type now: one new revision."""
+        from flowtui.demo.realities import change_type
+
+        return change_type(self, item_id, type_name)
+
     def assign_watermarks(self, new: list[SimRevision]) -> None:
         """Give `new` revisions watermarks after every existing one (in time order)."""
         new.sort(key=lambda r: (r.t, r.item.id, r.rev))
@@ -183,13 +208,13 @@ class SimulatedOrg:
             wm += 1
             rev.watermark = wm
             self.revisions.append(rev)
-            proj = rev.item.project
+            proj = rev.proj
             proj.revisions.append(rev)
             proj.watermarks.append(wm)
 
 
 def generate_org(seed: int = 7, size: str = "default", now: datetime | None = None, *,
-                 extra_empty_projects: int = 0, hostile_text: bool = False) -> SimulatedOrg:
+                 extra_empty_projects: int = 0, hostile_text: bool = False, realities: bool = False) -> SimulatedOrg:
     """Generate a simulated organization.
 
     size: "tiny" (2 projects, ~60 work items, ~20 PRs), "default" (4 projects, ~3,200 items,
@@ -197,7 +222,9 @@ def generate_org(seed: int = 7, size: str = "default", now: datetime | None = No
     now: the org's clock (default DEFAULT_NOW). extra_empty_projects adds idle projects
     ("Sandbox 001"...) with no work items, for project-paging tests. hostile_text puts markup-like
     names, titles, tags and repository names, an ESC sequence and wide characters into the org
-    (`flowtui.demo.hostile`).
+    (`flowtui.demo.hostile`). realities adds history older than the default start (stale WIP,
+    long-runners), moves between projects and a type change (see `flowtui.demo.realities`; on in
+    `--demo`).
     """
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; expected one of {sorted(SIZES)}")
@@ -205,14 +232,14 @@ def generate_org(seed: int = 7, size: str = "default", now: datetime | None = No
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(seed, size, now, extra_empty_projects, hostile_text)
+        return _generate(seed, size, now, extra_empty_projects, hostile_text, realities)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _generate(seed: int, size: str, now: datetime | None, extra_empty_projects: int,
-              hostile_text: bool = False) -> SimulatedOrg:
+              hostile_text: bool = False, realities: bool = False) -> SimulatedOrg:
     spec = SIZES[size]
     now_ms = dt_to_ms(now if now is not None else DEFAULT_NOW)
     start_ms = now_ms - spec.history_days * DAY_MS
@@ -243,6 +270,8 @@ def _generate(seed: int, size: str, now: datetime | None, extra_empty_projects: 
             item = build_item(ctx, prng, 0, w0)
             if item is not None:
                 items.append(item)
+    if realities:
+        items.extend(old_cohort(org, org.projects[:spec.projects], max(6, spec.items_per_project // 12)))
     items.sort(key=lambda w: (w.created_ms, w.project.name))
     drng = random.Random(f"{seed}:{size}:deleted")
     for i, item in enumerate(items, start=1):
@@ -251,6 +280,8 @@ def _generate(seed: int, size: str, now: datetime | None, extra_empty_projects: 
     n_deleted = max(1, len(items) // 150)
     for idx in sorted(drng.sample(range(len(items)), n_deleted)):
         items[idx].is_deleted = True
+    if realities:
+        generated_moves(org, items)
     org.assign_watermarks([r for item in items for r in item.revisions])
     _make_prs(org, spec, w_start, w_now)
     if hostile_text:

@@ -125,7 +125,7 @@ class SimRevision:
 
     __slots__ = ("item", "rev", "watermark", "t", "changed_by", "state", "reason", "title",
                  "assigned_to", "tags", "area_path", "iteration_path", "priority", "effort",
-                 "blocked", "derived", "comment_count")
+                 "blocked", "derived", "comment_count", "proj", "wit")
 
     def __init__(self, item: SimWorkItem, rev: int, t: int, changed_by: SimIdentity, state: str,
                  reason: str, title: str, assigned_to: SimIdentity | None, tags: str,
@@ -148,6 +148,9 @@ class SimRevision:
         self.blocked = blocked
         self.derived = derived
         self.comment_count = comment_count
+        # The project and type this revision was written in (an item can move or change type later).
+        self.proj = item.project
+        self.wit = item.type
 
     @property
     def changed_at(self) -> datetime:
@@ -172,9 +175,9 @@ class SimRevision:
         f: dict[str, Any] = {
             "System.Id": item.id,
             "System.AreaPath": self.area_path,
-            "System.TeamProject": item.project.name,
+            "System.TeamProject": self.proj.name,
             "System.IterationPath": self.iteration_path,
-            "System.WorkItemType": item.type.name,
+            "System.WorkItemType": self.wit.name,
             "System.State": self.state,
             "System.Reason": self.reason,
         }
@@ -193,8 +196,8 @@ class SimRevision:
         f["System.IsDeleted"] = item.is_deleted
         f["System.CommentCount"] = self.comment_count
         f["Microsoft.VSTS.Common.Priority"] = self.priority
-        if self.effort is not None and item.type.effort_field:
-            f[item.type.effort_field] = self.effort
+        if self.effort is not None and self.wit.effort_field:
+            f[self.wit.effort_field] = self.effort
         f["Microsoft.VSTS.Common.StateChangeDate"] = WitTime(sc)
         if act is not None:
             f["Microsoft.VSTS.Common.ActivatedDate"] = WitTime(act)
@@ -237,7 +240,7 @@ def render_value(value: Any, identity: Callable[[SimIdentity], Any] | None) -> A
 class SimWorkItem:
     """A work item with every revision (`revisions[i].rev == i + 1`)."""
 
-    __slots__ = ("id", "project", "type", "created_ms", "created_by", "revisions", "is_deleted")
+    __slots__ = ("id", "project", "type", "created_ms", "created_by", "revisions", "is_deleted", "deleted_ms")
 
     def __init__(self, id: int, project: SimProject, type: SimWorkItemType, created_ms: int,
                  created_by: SimIdentity) -> None:
@@ -248,6 +251,7 @@ class SimWorkItem:
         self.created_by = created_by
         self.revisions: list[SimRevision] = []
         self.is_deleted = False
+        self.deleted_ms: int | None = None  # when it went to the recycle bin (None: never / unknown)
 
     @property
     def latest(self) -> SimRevision:

@@ -134,6 +134,8 @@ def reporting_revisions(req: Req) -> dict[str, Any]:
         item = rev.item
         if item.is_deleted and not deleted:
             continue
+        if req.project is not None and item.project is not req.project:
+            continue  # moved to another project: drops out of the project-scoped stream (reference §6.3)
         if type_set is not None and item.type.name.lower() not in type_set:
             continue
         if latest_only and rev is not item.revisions[-1]:

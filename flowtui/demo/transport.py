@@ -17,11 +17,12 @@ import time
 import uuid
 from collections import Counter, deque
 from collections.abc import Callable
+from email.utils import format_datetime
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
 
-from flowtui.demo import routes_core, routes_git, routes_wit
+from flowtui.demo import realities, routes_core, routes_git, routes_wit
 from flowtui.demo.faults import Faults
 from flowtui.demo.generator import SimulatedOrg
 from flowtui.demo.request import Req, negotiate_version
@@ -46,6 +47,8 @@ _ROUTES: tuple[tuple[str, tuple[str, ...], str, str, Callable], ...] = (
     ("GET", ("wit", "workitems", "{id}"), "either", "workitem", routes_wit.workitem_single),
     ("GET", ("wit", "workitems", "{id}", "updates"), "either", "workitem_updates", routes_wit.updates),
     ("GET", ("wit", "workitems", "{id}", "revisions"), "either", "workitem_revisions", routes_wit.revisions),
+    ("GET", ("wit", "recyclebin"), "either", "recyclebin", realities.recycle_bin),
+    ("GET", ("wit", "recyclebin", "{id}"), "either", "recyclebin_item", realities.recycle_bin_item),
     ("GET", ("git", "pullrequests"), "either", "pullrequests", routes_git.pull_requests),
     ("GET", ("git", "pullrequests", "{id}"), "either", "pullrequest", routes_git.pull_request),
     ("GET", ("git", "repositories", "{repo}", "pullrequests"), "either", "pullrequests",
@@ -193,7 +196,8 @@ class SimulatedAdo:
         f = self.faults
         if f.org_stopped:
             return self._fault_result("tf24668", None, request, hdrs)
-        if handler is None or (route == "workitemsbatch" and f.no_workitemsbatch):
+        if handler is None or (route == "workitemsbatch" and f.no_workitemsbatch) or (
+                route == "reporting_revisions" and f.no_org_revisions and "project" not in params):
             raise PlainError(404, f"The controller for path '{request.url.path}' was not found or does "
                                   "not implement IController.")
         auth = self._check_auth(request, hdrs)
@@ -236,6 +240,8 @@ class SimulatedAdo:
             "x-content-type-options": "nosniff", "x-frame-options": "SAMEORIGIN",
             "strict-transport-security": "max-age=31536000; includeSubDomains",
             "x-cache": "CONFIG_NOCACHE",
+            # the server's clock (the org's `now`), whatever the client's clock says
+            "date": format_datetime(self.org.now, usegmt=True),
         }
         if user is not None:
             hdrs["x-vss-userdata"] = f"{user.id}:{user.unique_name}"

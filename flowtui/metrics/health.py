@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from flowtui.domain import PullRequest, SyncRun
+from flowtui.domain import HistoryHealth, PullRequest, SyncRun
 from flowtui.metrics.buckets import DONE, REMOVED
 from flowtui.metrics.item_flow import ItemFlow
 from flowtui.metrics.prs import completed
@@ -16,6 +16,9 @@ from flowtui.metrics.prs import completed
 CODES = (
     "no_data", "unmapped_state", "done_without_doing", "reopened", "out_of_order", "no_history",
     "pr_without_reviewers", "sync_failed", "sync_throttled", "stale_data",
+    # history completeness (what the sync knows, `history_findings`)
+    "history.incomplete", "history.pending", "history.backfilled", "history.stale_wip", "history.deleted",
+    "history.restored", "history.moved", "history.type_changed", "history.moved_out",
 )
 STALE_AFTER = timedelta(days=1)
 
@@ -95,4 +98,35 @@ def findings(flows: Sequence[ItemFlow], pull_requests: Sequence[PullRequest], ru
         elif as_of - last > STALE_AFTER:
             add("stale_data", 1, f"the last successful sync finished {last.strftime('%Y-%m-%d %H:%M')} UTC, "
                 "more than a day before as_of — run sync")
+    return out
+
+
+def history_findings(h: HistoryHealth | None) -> list[dict[str, object]]:
+    """Findings about history completeness: what was completed, and what could not be (with why).
+
+    Informational entries (backfilled, stale WIP, deleted, restored, moved) say the numbers already
+    account for them; `history.incomplete` and `history.pending` say they may not.
+    """
+    if h is None:
+        return []
+    out: list[dict[str, object]] = []
+
+    def add(code: str, count: int, message: str) -> None:
+        if count:
+            out.append({"code": code, "count": count, "message": message})
+
+    why = [f"{i}: {reason}" for i, reason in h.incomplete]
+    add("history.incomplete", len(h.incomplete), "items whose history could not be completed: " + _names(why, 3))
+    add("history.pending", h.pending_backfill,
+        "items still wait for their earlier revisions (an interrupted sync) — run sync")
+    add("history.backfilled", h.backfilled,
+        "items started before the history start or moved in had their earlier revisions backfilled")
+    add("history.stale_wip", h.stale_open,
+        "open items unchanged since before the history start were found and stored (stale WIP)")
+    add("history.deleted", h.deleted, "items are in the Azure DevOps recycle bin: kept, left out of every number")
+    add("history.restored", h.restored, "items were restored from the recycle bin and count again")
+    add("history.moved", h.moved, "items moved between synced projects count in their new project, whole history")
+    add("history.type_changed", h.type_changed, "items changed type: they count as their latest type")
+    add("history.moved_out", h.moved_out,
+        "items moved to a project or type that is not synced: kept, left out of every number")
     return out

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from flowtui.domain import PullRequest, StateCategory, SyncRun, WorkItemHistory
+from flowtui.domain import HistoryHealth, PullRequest, StateCategory, SyncRun, WorkItemHistory
 from flowtui.errors import UsageError
 from flowtui.metrics import flow as fm
 from flowtui.metrics import forecast as fc
@@ -150,10 +150,12 @@ def build_report(
     filters: FilterLike | None = None,
     last_success: datetime | None = None,
     analysis: Analysis | None = None,
+    history: HistoryHealth | None = None,
 ) -> dict[str, Any]:
     """The SPEC §7.8 document, keys in order, days rounded to 3 decimals, None where undefined.
 
-    Pass `analysis` to reuse items already derived (then `histories` and `states` are ignored).
+    Pass `analysis` to reuse items already derived (then `histories` and `states` are ignored);
+    `history` (the store's history-completeness facts) adds its data-health findings.
     """
     a = analysis or analyse(histories or (), states, policy, as_of)
     as_of = a.as_of
@@ -219,7 +221,8 @@ def build_report(
                           for r in prm.reviewer_load(window_prs)],
         },
         "data_health": health.findings(_health_horizon(a, window_from, window_to), prs, runs, as_of,
-                                       last_success=last_success, has_items=bool(a.flows or a.settled)),
+                                       last_success=last_success, has_items=bool(a.flows or a.settled))
+        + health.history_findings(history),
     }
 
 

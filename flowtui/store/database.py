@@ -31,8 +31,35 @@ def _migration_1(db: SqliteDatabase) -> None:
     db.create_tables([m for m in models.ALL_MODELS if m is not models.SchemaVersion])
 
 
+def _migration_2(db: SqliteDatabase) -> None:
+    """History completeness: why an item left the reports, and what the sync knows of each history.
+
+    `work_item.excluded` says why an item is out of the reports although it is kept (moved to a
+    project or type that is not synced); NULL = in scope. `item_history` holds one row per work item
+    id the sync had to do something about (no foreign key: recycle-bin and stale-WIP rows can exist
+    before the item's own row): a backfill still to do, what was done, recycle-bin state and moves.
+    """
+    db.execute_sql("ALTER TABLE work_item ADD COLUMN excluded TEXT")
+    db.execute_sql(
+        "CREATE TABLE item_history ("
+        " work_item_id INTEGER PRIMARY KEY,"
+        " project TEXT NOT NULL,"
+        " needs_backfill INTEGER NOT NULL DEFAULT 0,"
+        " backfilled INTEGER NOT NULL DEFAULT 0,"
+        " stale INTEGER NOT NULL DEFAULT 0,"
+        " in_recycle_bin INTEGER NOT NULL DEFAULT 0,"
+        " deleted_at INTEGER,"
+        " restored_at INTEGER,"
+        " moved_from TEXT,"
+        " type_from TEXT,"
+        " incomplete TEXT,"
+        " updated_at INTEGER NOT NULL)"
+    )
+    db.execute_sql("CREATE INDEX item_history_pending ON item_history (project, needs_backfill)")
+
+
 #: MIGRATIONS[n] turns a schema of version n into version n + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_migration_1]
+MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_migration_1, _migration_2]
 
 
 def current_version() -> int:

@@ -124,6 +124,10 @@ def _read_errors(method: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
+#: Items in the reports: not in the recycle bin, not moved to an unsynced project or type.
+VISIBLE = "w.is_deleted = 0 AND w.excluded IS NULL"
+
+
 class ReadMixin:
     """Typed queries; `self.db` is the peewee SqliteDatabase."""
 
@@ -148,7 +152,7 @@ class ReadMixin:
         through the counts (see `flowtui.metrics.settle_cutoff`), and on a large store they are most rows.
         """
         where, params = _filter_sql(f)
-        where = "w.is_deleted = 0" + (f" AND {where}" if where else "")
+        where = VISIBLE + (f" AND {where}" if where else "")
         if settled_before is not None:
             self._load_settled_states(settled_states)
             where += (" AND NOT EXISTS (SELECT 1 FROM temp.settled_state s WHERE s.project = w.project"
@@ -197,7 +201,7 @@ class ReadMixin:
         """Per bucket, the items `work_item_histories(..., settled_before=, settled_states=)` leaves out."""
         self._load_settled_states(settled_states)
         where, params = _filter_sql(f)
-        where = "w.is_deleted = 0" + (f" AND {where}" if where else "")
+        where = VISIBLE + (f" AND {where}" if where else "")
         rows = self._rows(
             "SELECT s.bucket, COUNT(*) FROM work_item w JOIN temp.settled_state s ON s.project = w.project "
             f"AND s.work_item_type = w.type AND s.state = w.state WHERE {where} AND w.changed_at < ? GROUP BY s.bucket",
@@ -240,7 +244,7 @@ class ReadMixin:
         states: tuple[str, ...] = (), assigned_to: str | None = None, tag: str | None = None,
     ) -> tuple[str, list[object]]:
         where, params = _filter_sql(f)
-        clauses = ["w.is_deleted = 0"] + ([where] if where else [])
+        clauses = [VISIBLE] + ([where] if where else [])
         if search:
             text = search.strip()
             if text.isdigit():

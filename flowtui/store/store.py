@@ -11,6 +11,7 @@ from pathlib import Path
 from peewee import PeeweeException
 
 from flowtui.errors import StoreError
+from flowtui.store.completeness import CompletenessMixin
 from flowtui.store.database import open_database
 from flowtui.store.queries import ReadMixin
 from flowtui.store.runs import RunsMixin
@@ -20,7 +21,7 @@ _SQLITE_FULL = 13
 _SQLITE_READONLY = 8
 
 
-class Store(ReadMixin, RunsMixin, WriteMixin):
+class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin):
     """A flowtui store. Safe to share between threads: each thread gets its own SQLite connection."""
 
     def __init__(self, path: Path) -> None:

@@ -50,6 +50,19 @@ class SyncContext:
     project_index: dict[str, dict[str, object]] | None = None
     #: the PAT may not read projects (401/403): skip further lookups this run
     project_lookup_denied: bool = False
+    #: every project of this run (the organization-level stream keeps their items)
+    projects: list[str] = field(default_factory=list)
+    #: the organization-level stream this run: None = not read yet, "read", "per-project" (no such
+    #: route), or the error it failed with (each project's work item stage then reports it)
+    org_stream: object = None
+
+    def server_now(self) -> datetime:
+        """The "now" of watermarks and windows: the server's clock (its `Date` header).
+
+        Before the first dated response of the run (or with a server that sends no `Date`, which
+        Azure DevOps always does) this is the client's `now`.
+        """
+        return self.client.server_clock.now() or self.now
 
     def request_budget(self, what: str) -> RequestBudget:
         """A fresh budget of `sync.max_requests_per_stream` requests for one paged stream named `what`."""

@@ -1,8 +1,11 @@
 """`run_sync`: one sync run over the configured projects, recorded in the store.
 
 Per project: (1) work item types and their states → categories (first sync / --full, and for any
-type whose state is new), (2) the reporting revisions stream, (3) completed PRs over the missing
-window; then, once for all projects, (4) threads of recent PRs. A project that fails marks the run
+type whose state is new), (2) the reporting revisions stream — the organization-level stream,
+read once in the first project's stage for every project (`flowtui.sync.org_stream`), or the
+project's own stream on servers without it — (3) complete histories: stale WIP, the recycle bin,
+backfill (`flowtui.sync.history`), (4) completed PRs over the missing window; then, once for all
+projects, (5) threads of recent PRs. A project that fails marks the run
 failed and the next project still runs; committed pages are never rolled back. A rejected PAT, an
 unreachable host (DNS/TLS) or a store failure stops the whole run. The run record is opened first and always closed with
 `failed` or `cancelled` unless every project succeeded, so a crash never leaves "success" behind.
@@ -18,7 +21,8 @@ Cursors (the revisions continuation token, the PR watermark) only move forward; 
 them, re-reads everything from the history start (and every recent PR's threads) and then stores
 the new cursors as they come, even when that moves a watermark back. `since` is the history start
 of a first sync (default `sync.since`, else 365 days back) and, for pull requests, an explicit
-window start that never moves the stored watermark backwards.
+window start that never moves the stored watermark backwards. "Now" for every window and
+watermark is the server's clock (`SyncContext.server_now`); `now` is the client's own clock.
 
 When `ado.projects` is empty, every project of the collection is synced.
 """
@@ -49,7 +53,8 @@ from flowtui.sync.progress import (
 )
 from flowtui.sync.pull_requests import sync_pull_requests
 from flowtui.sync.threads import sync_threads
-from flowtui.sync.work_items import sync_work_items
+from flowtui.sync.history import complete_history
+from flowtui.sync.org_stream import sync_project_work_items
 from flowtui.timeutil import to_utc, utc_now
 
 log = logging.getLogger("flowtui.sync")
@@ -114,7 +119,8 @@ def run_sync(
     since_dt = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
     try:
         ctx.emit(STAGE_START, message=f"syncing {org_url}")
-        for project in _project_names(ctx):
+        ctx.projects = _project_names(ctx)
+        for project in ctx.projects:
             _sync_project(ctx, project, since_dt=since_dt, only=only)
         if only in (None, "prs") and settings["sync.pull_requests"]:
             _sync_threads(ctx)
@@ -155,19 +161,19 @@ def _project_names(ctx: SyncContext) -> list[str]:
 
 def _sync_project(ctx: SyncContext, project: str, *, since_dt: datetime | None, only: str | None) -> None:
     ctx.project = project
-    ctx.counts = ProjectCounts()
+    ctx.counts = ctx.summary.projects.setdefault(project, ProjectCounts())  # the org stream may have counted
     ctx.item_ids = set()
-    ctx.summary.projects[project] = ctx.counts
     requests_before = ctx.client.requests
     settings = ctx.settings
-    default_start = _default_start(settings, ctx.now)
     try:
         ctx.check_cancel()
         stored = _ensure_project(ctx, project)
         if only in (None, "work-items"):
-            sync_work_items(ctx, project, start=since_dt or default_start)
+            start = since_dt or _default_start(settings, ctx.server_now())
+            sync_project_work_items(ctx, project, start=start)
+            complete_history(ctx, project, start=start)
         if only in (None, "prs") and settings["sync.pull_requests"]:
-            sync_pull_requests(ctx, project, since=since_dt, default_start=default_start)
+            sync_pull_requests(ctx, project, since=since_dt, default_start=_default_start(settings, ctx.server_now()))
         if not stored:
             _store_project(ctx, project, "")
         ctx.counts.status = "success"

@@ -63,7 +63,7 @@ def sync_by_wiql(ctx: SyncContext, project: str, categories: CategoryCache, *, t
     wiql_budget = ctx.request_budget(f"The WIQL query of {project!r}")
     for ids in endpoints.wiql_ids(ctx.client, project, where, budget=wiql_budget, on_as_of=seen_as_of):
         if not pass_start:
-            pass_start.append(ctx.now)
+            pass_start.append(ctx.server_now())
         pending = [i for i in ids if i > after_id]
         for chunk_start in range(0, len(pending), endpoints.BATCH_LIMIT):
             ctx.check_cancel()
@@ -83,7 +83,7 @@ def sync_by_wiql(ctx: SyncContext, project: str, categories: CategoryCache, *, t
             ctx.emit(STAGE_WORK_ITEMS, "work_items", done=ctx.counts.work_items,
                      message=f"{ctx.counts.work_items} work items (WIQL path)")
     with ctx.store.transaction():
-        ctx.store.set_cursor(ctx.org, project, STREAM, "", watermark=pass_start[0] if pass_start else ctx.now,
+        ctx.store.set_cursor(ctx.org, project, STREAM, "", watermark=pass_start[0] if pass_start else ctx.server_now(),
                              force=ctx.full)
 
 

@@ -8,6 +8,7 @@ from dataclasses import asdict, dataclass, field
 STAGE_START = "start"
 STAGE_TYPES = "types"
 STAGE_WORK_ITEMS = "work_items"
+STAGE_BACKFILL = "backfill"
 STAGE_PULL_REQUESTS = "pull_requests"
 STAGE_THREADS = "threads"
 STAGE_THROTTLED = "throttled"
@@ -22,8 +23,9 @@ STAGE_FINISHED = "finished"
 class SyncProgress:
     """One progress event.
 
-    `stream` is "work_items", "pull_requests" or "threads" (empty for run-level events). `done` is,
-    for work_items, the revisions stored so far in this project; for pull_requests, the PRs stored so
+    `stream` is "work_items", "backfill", "pull_requests" or "threads" (empty for run-level events).
+    `done` is, for work_items, the revisions stored so far in this project; for backfill, the items
+    whose history was completed, out of `total`; for pull_requests, the PRs stored so
     far in this project; for threads (one stage for all projects, `project` empty), the PRs whose
     threads were read, out of `total` (known only for threads; None otherwise);
     `requests` / `throttled_seconds` are the run totals so far; `throttle_wait_s` is the wait that is
@@ -53,6 +55,14 @@ class ProjectCounts:
     requests: int = 0
     status: str = "pending"
     error: str | None = None
+    #: items whose earlier revisions were read from the per-item revisions API, and those requests
+    backfilled: int = 0
+    backfill_requests: int = 0
+    #: open items unchanged since before the history start, found (and stored) this run
+    stale_items: int = 0
+    #: items that went to the recycle bin / came back from it this run
+    deleted: int = 0
+    restored: int = 0
 
 
 @dataclass
@@ -86,6 +96,18 @@ class SyncSummary:
     def pull_requests(self) -> int:
         return sum(p.pull_requests for p in self.projects.values())
 
+    @property
+    def backfilled(self) -> int:
+        return sum(p.backfilled for p in self.projects.values())
+
+    @property
+    def backfill_requests(self) -> int:
+        return sum(p.backfill_requests for p in self.projects.values())
+
+    @property
+    def stale_items(self) -> int:
+        return sum(p.stale_items for p in self.projects.values())
+
     def to_json(self) -> dict[str, object]:
         """A JSON-ready dict (the `flowtui sync --json` line)."""
         return {
@@ -95,6 +117,9 @@ class SyncSummary:
             "work_items": self.work_items,
             "revisions": self.revisions,
             "pull_requests": self.pull_requests,
+            "backfilled": self.backfilled,
+            "backfill_requests": self.backfill_requests,
+            "stale_items": self.stale_items,
             "requests": self.requests,
             "throttled_seconds": round(self.throttled_seconds, 3),
             "elapsed_s": round(self.elapsed_s, 3),

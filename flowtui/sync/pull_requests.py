@@ -17,6 +17,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flowtui.ado import endpoints, parse
+from flowtui.ado.paging import PageSize
 from flowtui.domain import Identity, PullRequest, Repository
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_PULL_REQUESTS
@@ -36,10 +37,18 @@ def pr_window(ctx: SyncContext, project: str, *, since: datetime | None, default
     return default_start, True
 
 
+def known_page_size(ctx: SyncContext, project: str) -> PageSize:
+    """The largest PR page this project's list has served, kept in the cursor's value (`page=N`)."""
+    cursor = ctx.store.get_cursor(ctx.org, project, STREAM)
+    value = cursor.value if cursor else ""
+    size = value[len("page="):] if value.startswith("page=") else ""
+    return PageSize(int(size) if size.isdigit() else 0)
+
+
 def sync_pull_requests(ctx: SyncContext, project: str, *, since: datetime | None, default_start: datetime) -> None:
     """Every completed PR of the project closed in the missing window."""
     start, advance = pr_window(ctx, project, since=since, default_start=default_start)
-    end = ctx.now
+    end = ctx.server_now()  # the server's clock: a client clock ahead would skip PRs
     if start >= end:
         return
     repos_done: set[str] = set()
@@ -49,14 +58,16 @@ def sync_pull_requests(ctx: SyncContext, project: str, *, since: datetime | None
             ctx.store.upsert_repositories(repos)
         repos_done.update(r.id for r in repos)
     budget = ctx.request_budget(f"The pull request list of {project!r}")
-    for page in endpoints.completed_pull_requests(ctx.client, project, start, end, budget=budget):
+    page_size = known_page_size(ctx, project)
+    for page in endpoints.completed_pull_requests(ctx.client, project, start, end, budget=budget, page_size=page_size):
         ctx.check_cancel()
         write_pr_page(ctx, project, page, repos_done)
         ctx.emit(STAGE_PULL_REQUESTS, "pull_requests", done=ctx.counts.pull_requests,
                  message=f"{ctx.counts.pull_requests} pull requests")
     if advance:
         with ctx.store.transaction():
-            ctx.store.set_cursor(ctx.org, project, STREAM, "", watermark=end, force=ctx.full)
+            ctx.store.set_cursor(ctx.org, project, STREAM, f"page={page_size.largest}" if page_size.largest else "",
+                                 watermark=end, force=ctx.full)
 
 
 def write_pr_page(ctx: SyncContext, project: str, page: list[object], repos_done: set[str]) -> None:

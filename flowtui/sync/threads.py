@@ -31,7 +31,7 @@ def sync_threads(ctx: SyncContext, projects: list[str], *, days: int) -> dict[st
     failures: dict[str, FlowtuiError] = {}
     if days <= 0 or not projects:
         return failures
-    after = ctx.now - timedelta(days=days)
+    after = ctx.server_now() - timedelta(days=days)
     candidates = ctx.store.pull_requests(closed_after=after) if ctx.full else ctx.store.prs_needing_threads(after)
     wanted = set(projects)
     queue = [p for p in candidates if p.project in wanted and p.organization == ctx.org]

@@ -9,6 +9,7 @@ fallback in `flowtui.sync.fallback`.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from datetime import datetime
 
 from flowtui.ado import endpoints, parse
@@ -125,8 +126,10 @@ def read_stream(ctx: SyncContext, project: str, categories: CategoryCache, *, ty
         token = next_token
 
 
-def parse_entries(ctx: SyncContext, project: str, values: list[object]) -> tuple[list[Revision], list[WorkItem]]:
-    """Revisions of a page and the latest snapshot per item; bad entries become warnings."""
+def parse_latest(
+    ctx: SyncContext, values: list[object]
+) -> tuple[list[Revision], dict[int, tuple[Revision, dict[str, object]]]]:
+    """Revisions of a page and, per item, its latest (revision, fields); bad entries become warnings."""
     revisions: list[Revision] = []
     latest: dict[int, tuple[Revision, dict[str, object]]] = {}
     for entry in values:
@@ -139,14 +142,42 @@ def parse_entries(ctx: SyncContext, project: str, values: list[object]) -> tuple
         current = latest.get(row.work_item_id)
         if current is None or row.rev >= current[0].rev:
             latest[row.work_item_id] = (row, fields)
-    items: list[WorkItem] = []
-    for row, fields in latest.values():
+    return revisions, latest
+
+
+def project_of(fields: dict[str, object], scope: dict[str, str], default: str) -> str:
+    """The revision's `System.TeamProject`, spelled as configured when it is a synced project."""
+    raw = fields.get("System.TeamProject")
+    name = raw if isinstance(raw, str) and raw else default
+    return scope.get(name.lower(), name)
+
+
+def snapshots(
+    ctx: SyncContext,
+    revisions: list[Revision],
+    latest: dict[int, tuple[Revision, dict[str, object]]],
+    project: Callable[[dict[str, object]], str],
+) -> tuple[list[Revision], dict[int, WorkItem]]:
+    """The latest snapshot per item; an item whose snapshot is malformed is dropped with its revisions
+    of this page (one warning), so nothing but the store can abort a page."""
+    items: dict[int, WorkItem] = {}
+    dropped: set[int] = set()
+    for item_id, (row, fields) in latest.items():
         try:
-            items.append(parse.snapshot(row, fields, project))
-        except parse.BadPayload as exc:  # the item and its revisions of this page are skipped together
+            items[item_id] = parse.snapshot(row, fields, project(fields))
+        except parse.BadPayload as exc:
             ctx.warn(str(exc))
-            revisions = [r for r in revisions if r.work_item_id != row.work_item_id]
+            dropped.add(item_id)
+    if dropped:
+        revisions = [r for r in revisions if r.work_item_id not in dropped]
     return revisions, items
+
+
+def parse_entries(ctx: SyncContext, project: str, values: list[object]) -> tuple[list[Revision], list[WorkItem]]:
+    """Revisions of a page and the latest snapshot per item; bad entries become warnings."""
+    revisions, latest = parse_latest(ctx, values)
+    revisions, items = snapshots(ctx, revisions, latest, lambda _fields: project)
+    return revisions, list(items.values())
 
 
 def store_page(
@@ -160,8 +191,10 @@ def store_page(
     """Snapshots, revisions and the cursor advance of one page, in one transaction."""
     store = ctx.store
     with store.transaction():
+        store.note_scope_changes(items, backfill_moves=True)
         store.upsert_work_items(items)
         written = store.upsert_revisions(revisions)
+        store.mark_first_seen(items)  # first seen mid-history: backfilled by flowtui.sync.history
         if cursor is not None and cursor[2]:
             project, stream, value = cursor
             store.set_cursor(ctx.org, project, stream, value or "", watermark=watermark)

@@ -32,6 +32,7 @@ ALL_PROJECTS = "All projects"
 
 STREAMS: tuple[tuple[str, str], ...] = (
     ("work_items", "work item revisions"),
+    ("backfill", "history backfill"),
     ("pull_requests", "pull requests"),
     ("threads", "PR threads"),
 )

@@ -76,7 +76,7 @@ def demo_store_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     tmp = tmp_path_factory.mktemp("demo-store")
     settings = tiny_settings(tmp)
-    sim = demo_simulator(TINY, faults=Faults())
+    sim = demo_simulator(TINY, faults=Faults(), realities=False)
     with open_store(settings.db_path) as store:
         summary = run_sync(settings, store, pat=DEMO_PAT, transport=sim.transport, now=AS_OF)
         assert summary.status == "success", summary.first_error
@@ -112,7 +112,7 @@ def shell_settings(tmp_path: Path) -> Settings:
 def tiny_sim() -> Any:
     from flowtui.demo.faults import Faults
 
-    return demo_simulator(TINY, faults=Faults())
+    return demo_simulator(TINY, faults=Faults(), realities=False)
 
 
 @pytest.fixture

@@ -114,7 +114,7 @@ async def test_cancel_between_pages(make_shell_app: Any, fresh_store: Any, memor
     from flowtui.store import open_store
     from flowtui.sync import run_sync
 
-    reference = demo_simulator("tiny", faults=Faults())
+    reference = demo_simulator("tiny", faults=Faults(), realities=False)
     with open_store(tmp_path / "reference.sqlite") as store:
         full = run_sync(shell_settings, store, pat=DEMO_PAT, transport=reference.transport, now=app.now())
     assert full.status == "success"

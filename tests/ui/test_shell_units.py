@@ -151,7 +151,7 @@ def test_demo_flag_points_settings_at_the_demo_org(xdg: Any) -> None:
     settings = settings_from_args(build_parser().parse_args(["--demo"]))
     assert settings.org_url == demo_org_url() == "https://dev.azure.com/contoso-demo"
     assert settings.projects == demo_project_names() == ["Fabrikam Web", "Contoso Platform", "Mobile App", "Data Pipeline"]
-    assert settings.db_path == xdg.cache / "flowtui" / "demo.sqlite"
+    assert settings.db_path == xdg.cache / "flowtui" / "demo-v2.sqlite"
 
 
 def test_flowtui_demo_entry_point(monkeypatch: pytest.MonkeyPatch, xdg: Any) -> None:
@@ -170,7 +170,7 @@ def test_flowtui_demo_entry_point(monkeypatch: pytest.MonkeyPatch, xdg: Any) -> 
     app = launched[0]
     assert app.demo and app.store is not None and app.transport is None and app.keyring_backend is None
     assert app.now() == demo_now()
-    assert Path(app.store.path) == xdg.cache / "flowtui" / "demo.sqlite"
+    assert Path(app.store.path) == xdg.cache / "flowtui" / "demo-v2.sqlite"
     assert not any(p.is_file() for p in xdg.config.rglob("*"))  # a demo writes no config
 
 

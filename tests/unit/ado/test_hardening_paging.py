@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from flowtui.ado import endpoints
 from flowtui.ado.paging import (
     NO_PROGRESS_LIMIT,
+    PageSize,
     PagingError,
     RequestBudget,
     RevisionsBatch,
@@ -55,6 +56,26 @@ def test_capped_pages_lose_nothing_and_end_at_the_empty_page() -> None:
     assert got == list(range(250))
     # 250 = 6 x 37 + 28: seven pages with rows, then the empty page that ends the list
     assert calls == [0, 37, 74, 111, 148, 185, 222, 250]
+
+
+def test_a_page_shorter_than_one_the_list_served_is_its_end_without_a_confirming_request() -> None:
+    rows = [{"id": i} for i in range(250)]
+    handler, calls = _skip_server(rows, [37])
+    size = PageSize()
+    got = [r["id"] for page in iter_skip_pages(make_client(handler), "_apis/x", top=100, page_size=size) for r in page]
+    # 250 = 6 x 37 + 28: the 28 is shorter than the 37 already served, so no empty page is asked for
+    assert got == list(range(250)) and calls == [0, 37, 74, 111, 148, 185, 222] and size.largest == 37
+
+    # a later run that knows the size: one short page is the whole list (an unchanged re-sync costs 1)
+    handler, calls = _skip_server(rows[:5], [37])
+    assert [len(p) for p in iter_skip_pages(make_client(handler), "_apis/x", top=100, page_size=size)] == [5]
+    assert calls == [0]
+
+    # a list that never showed its size: a short first page is confirmed by an empty one
+    handler, calls = _skip_server(rows[:5], [37])
+    fresh = PageSize()
+    assert [len(p) for p in iter_skip_pages(make_client(handler), "_apis/x", top=100, page_size=fresh)] == [5]
+    assert calls == [0, 5] and fresh.largest == 5
 
 
 def test_ignored_skip_on_a_full_page_stops_at_the_second_request() -> None:

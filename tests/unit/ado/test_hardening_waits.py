@@ -269,7 +269,7 @@ def _sync(tmp_path: Path, sim: SimulatedAdo, transport: httpx.BaseTransport, fak
 
 
 def test_the_budget_is_one_per_run_across_projects(tmp_path: Path) -> None:
-    sim = _sim()
+    sim = _sim(Faults(no_org_revisions=True))  # per-project streams: one 429 per project
     names = [p.name for p in sim.org.projects]
     assert len(names) == 2
     fake = FakeTime()
@@ -285,7 +285,7 @@ def test_the_budget_is_one_per_run_across_projects(tmp_path: Path) -> None:
 
 
 def test_a_pause_one_project_gave_up_on_does_not_make_the_next_sleep(tmp_path: Path) -> None:
-    sim = _sim()
+    sim = _sim(Faults(no_org_revisions=True))  # per-project streams: one 429 per project
     names = [p.name for p in sim.org.projects]
     fake = FakeTime()
     transport = PerProject429(sim, {names[0]: "1000"})  # more than the 600 s budget
@@ -321,7 +321,7 @@ def test_run_with_bad_retry_after_on_200_keeps_the_committed_pages(tmp_path: Pat
 
 
 def test_cancel_during_a_long_throttle_wait_keeps_committed_pages(tmp_path: Path) -> None:
-    sim = _sim()
+    sim = _sim(Faults(no_org_revisions=True))  # per-project streams: one 429 per project
     names = [p.name for p in sim.org.projects]
     transport = PerProject429(sim, {names[1]: "30"})  # the second project is told to wait 30 s
     cfg = make_settings(tmp_path, sim.base_url, names)

@@ -33,6 +33,7 @@ class MiniAdo:
         self.page = page
         self.threads = threads or {}
         self.reporting = reporting
+        self.deleted: list[int] = []  # ids in the recycle bin
         self.log: list[str] = []
         self.transport = httpx.MockTransport(self.handle)
 
@@ -58,6 +59,8 @@ class MiniAdo:
             end = start + len(chunk)
             return _ok({"values": chunk, "nextLink": f"{ORG_URL}/_apis/wit/reporting/workItemRevisions?continuationToken={end}&api-version=7.1",
                         "isLastBatch": end >= len(self.revisions)})
+        if path.endswith("/Proj/_apis/wit/recyclebin"):
+            return _ok({"count": len(self.deleted), "value": [{"id": i, "url": "x"} for i in self.deleted]})
         if path.endswith("/Proj/_apis/git/repositories"):
             return _ok({"value": [{"id": "repo-1", "name": "main-repo"}], "count": 1})
         if path.endswith("/Proj/_apis/git/pullrequests"):

@@ -1,7 +1,7 @@
 """A real kill: `flowtui sync --demo` is SIGKILLed mid-stream, rerun, and compared with an uninterrupted sync.
 
 The subprocess is the installed `flowtui` console script against the in-process simulated ADO,
-reshaped through the demo's environment knobs: the tiny org (2 projects, 67 items, 556 revisions),
+reshaped through the demo's environment knobs: the tiny org (2 projects, about 600 revisions),
 20 revisions per page of the reporting stream and 50 ms of latency per response, so the first
 project's stream alone takes well over half a second and the kill lands between its pages. The kill
 is timed by polling the store (read-only) for committed revisions, never by sleeping.
@@ -27,7 +27,6 @@ from .helpers import dump
 pytestmark = pytest.mark.skipif(os.name != "posix", reason="SIGKILL and flock are POSIX")
 
 FLOWTUI = Path(sys.executable).with_name("flowtui")
-TOTAL_REVISIONS = 556  # the tiny demo org (seed 7): 312 in Fabrikam Web + 244 in Contoso Platform
 DEADLINE_S = 30.0  # generous: one uninterrupted run takes about 2 s here
 
 
@@ -87,7 +86,7 @@ def test_sigkill_mid_stream_then_rerun_equals_an_uninterrupted_sync(tmp_path: Pa
         if proc.stderr:
             proc.stderr.close()
     at_kill = _committed_revisions(killed_db)
-    assert 0 < at_kill < TOTAL_REVISIONS  # killed mid-stream, with pages committed
+    assert at_kill > 0  # pages were committed before the kill (that it was mid-stream is checked below)
     with open_store(killed_db) as store:
         assert [r.status for r in store.sync_runs()] == ["running"]  # what SIGKILL leaves behind
 
@@ -98,7 +97,8 @@ def test_sigkill_mid_stream_then_rerun_equals_an_uninterrupted_sync(tmp_path: Pa
 
     with open_store(killed_db) as resumed, open_store(fresh_db) as reference:
         got, want = dump(resumed), dump(reference)
-        assert len(want["revisions"]) == TOTAL_REVISIONS and want["prs"] and any(p.reviewers for p in want["prs"])
+        assert at_kill < len(want["revisions"])  # killed mid-stream: the killed run had not stored them all
+        assert want["prs"] and any(p.reviewers for p in want["prs"])
         for key in ("items", "revisions", "prs", "categories", "repos", "identities"):
             assert got[key] == want[key], key  # content (reviewers are inside each PR), not row ids
         runs = resumed.sync_runs()

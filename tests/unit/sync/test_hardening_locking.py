@@ -33,7 +33,7 @@ from flowtui.store.runs import INTERRUPTED_ERROR
 from flowtui.store.store import write_error
 from flowtui.sync import run_sync
 from flowtui.sync import fallback
-from flowtui.sync.work_items import stream_name
+from flowtui.sync.org_stream import org_stream_name
 
 from .helpers import FakeTime, dump, make_settings
 from .test_sync_sim import _NoReporting
@@ -249,7 +249,8 @@ def test_full_disk_names_the_real_cause_and_the_cursor_stays_with_what_was_writt
         message = caught.value.message
         assert message.startswith(f"The disk is full at {tmp_path}: writing to the store {settings.db_path} failed")
         assert "rollback" not in message
-        cursor = store.get_cursor(sim.org.name, project, stream_name(settings["sync.work_item_types"] or []))
+        # the organization-level stream carries the cursor (one per synced project set)
+        cursor = store.get_cursor(sim.org.name, "", org_stream_name(settings["sync.work_item_types"] or [], [project]))
         kept = store.stats()["revision"]
         assert cursor is not None and cursor.value and 0 < kept < 312  # pages before the failure are kept
         store.db.connection().execute("PRAGMA max_page_count = 1073741823")  # space is freed

@@ -54,8 +54,9 @@ def test_stream_pages_commit_history_and_an_unchanged_resync_costs_three_request
     server = MiniAdo(revisions(), [pr(7, "2026-11-20T10:00:00.1234567Z")])
     summary, data, run = sync(tmp_path, server)
     assert summary.status == "success" and run.status == "success"
-    # 5 revisions in pages of 2 → 3 batches
-    assert sum("reporting" in line for line in server.log) == 3
+    # the organization-level stream is asked once (404 here: remembered), then 5 revisions in pages of 2 → 3 batches
+    assert sum("reporting" in line for line in server.log) == 1 + 3
+    assert sum("/Proj/_apis/wit/reporting" in line for line in server.log) == 3
     assert [(r[0], r[1], r[3], r[4]) for r in data["revisions"]] == [
         (1, 1, "New", None), (1, 2, "Active", "New"), (1, 3, "Closed", "Active"), (2, 1, "New", None), (2, 2, "Active", "New")]
     item1 = data["items"][0]
@@ -69,10 +70,13 @@ def test_stream_pages_commit_history_and_an_unchanged_resync_costs_three_request
 
     server.log.clear()
     second, again, _ = sync(tmp_path, server, now=NOW + timedelta(hours=2))
-    # one revisions batch from the kept token + one PR page + the empty page that proves the PR list's
-    # end (this server ignores the time range, so PR 7 comes back short; SPEC §5: a short page is not
-    # the end); no project, type or state lookups
-    assert second.projects["Proj"].requests == 3, server.log
+    # one revisions batch from the kept token + the recycle bin + one PR page + the empty page that
+    # proves the PR list's end: this old server ignores the time range, so PR 7 comes back again on a
+    # one-row page, and a list that never served a longer page cannot tell its end from a server that
+    # caps pages at one row (SPEC §5: a short page is not the end). A server that honours the time
+    # range answers an unchanged project in 3 (tests/unit/sync/test_realorg_history.py). No project,
+    # type or state lookups, and no second probe of the organization-level stream.
+    assert second.projects["Proj"].requests == 4, server.log
     assert again["revisions"] == data["revisions"] and again["items"] == data["items"]
 
 
@@ -230,7 +234,7 @@ def test_type_filter_is_sent_and_keeps_its_own_stream_cursor(tmp_path: Path) -> 
     inner = server.transport
 
     def spy(request: httpx.Request) -> httpx.Response:
-        if "reporting" in request.url.path:
+        if "/Proj/_apis/wit/reporting" in request.url.path:  # the org-level probe filters types locally
             bodies.append(json.loads(request.content))
         return inner.handle_request(request)
 
@@ -300,7 +304,7 @@ def test_a_state_seen_only_in_history_refreshes_its_type_once(tmp_path: Path) ->
     summary, data, _ = sync(tmp_path, server, now=NOW + timedelta(hours=1))
     # item 2 ends in the known "Closed", but passed through the unknown "In Review": its type is re-read once
     assert sum(line.endswith("/workitemtypes/Bug/states") for line in server.log) == 1
-    assert summary.projects["Proj"].requests == 3  # revisions + states of Bug + PR page
+    assert summary.projects["Proj"].requests == 4  # revisions + states of Bug + recycle bin + PR page
     assert [r[3] for r in data["revisions"] if r[0] == 2] == ["New", "Active", "In Review", "Closed"]
 
 

@@ -71,15 +71,16 @@ def test_capped_pr_pages_lose_nothing(tmp_path: Path, pr_org) -> None:
     summary, data = _sync(tmp_path / "plain", plain)
     want = _completed(plain)
     assert summary.status == "success" and len(want) == 275 and {p.uid for p in data["prs"]} == want
-    # 275 PRs in pages of 100: 100 + 100 + 75, then the empty page that proves the end (⌈275/100⌉ + 1)
-    assert plain.counts_by_route()["pullrequests"] == 4
+    # 275 PRs in pages of 100: 100 + 100 + 75 — the 75 is shorter than a page this list already served,
+    # so it is the end (⌈275/100⌉, no confirming request)
+    assert plain.counts_by_route()["pullrequests"] == 3
 
     capped = SimulatedAdo(pr_org(), faults=Faults(pr_page_cap=37))
     summary, capped_data = _sync(tmp_path / "capped", capped)
     assert summary.status == "success" and summary.warnings == []
     assert {p.uid for p in capped_data["prs"]} == want and capped_data["prs"] == data["prs"]
-    # 275 = 7 x 37 + 16: eight pages with PRs, then the empty one
-    assert capped.counts_by_route()["pullrequests"] == 9
+    # 275 = 7 x 37 + 16: eight pages; the 16 is shorter than the 37 this list already served, so it is the end
+    assert capped.counts_by_route()["pullrequests"] == 8
 
 
 def test_pr_list_ignoring_skip_fails_the_project_at_the_second_page(tmp_path: Path, pr_org) -> None:
@@ -93,7 +94,7 @@ def test_pr_list_ignoring_skip_fails_the_project_at_the_second_page(tmp_path: Pa
 
 
 def test_repeated_stream_token_fails_one_project_and_the_others_go_on(tmp_path: Path) -> None:
-    sim = make_sim(Faults(revisions_default_page=50))
+    sim = make_sim(Faults(revisions_default_page=50, no_org_revisions=True))  # per-project streams
     transport = OneProjectOnly(sim, "Fabrikam Web", repeat_token_routes=("reporting_revisions",))
     summary, data = _sync(tmp_path, sim, transport=transport)
     assert summary.status == "failed" and summary.error_project == "Fabrikam Web"
@@ -106,7 +107,7 @@ def test_repeated_stream_token_fails_one_project_and_the_others_go_on(tmp_path: 
 
 
 def test_endless_empty_batches_stop_three_requests_after_the_data(tmp_path: Path) -> None:
-    sim = make_sim(Faults(endless_empty_batches=True))
+    sim = make_sim(Faults(endless_empty_batches=True, no_org_revisions=True))  # per-project streams
     summary, data = _sync(tmp_path, sim)
     assert summary.status == "failed"
     for project in ("Fabrikam Web", "Contoso Platform"):
@@ -120,10 +121,26 @@ def test_endless_empty_batches_stop_three_requests_after_the_data(tmp_path: Path
     assert sorted((r[0], r[1]) for r in data["revisions"]) == truth  # the data before the stall is all kept
 
 
+def test_endless_empty_batches_on_the_organization_stream_stop_three_requests_after_the_data(tmp_path: Path) -> None:
+    """The organization-level stream (the default) is guarded like a project's: 1 batch of data + 3 stalls."""
+    sim = make_sim(Faults(endless_empty_batches=True))
+    summary, data = _sync(tmp_path, sim)
+    assert summary.status == "failed"
+    for project in ("Fabrikam Web", "Contoso Platform"):
+        assert summary.projects[project].error == (
+            "The organization's revisions stream answered 3 batches in a row with no new revisions while saying "
+            "more follow (isLastBatch false); stopped.")
+    org_stream = [p for _, p, _ in sim.request_log if p.endswith("_apis/wit/reporting/workitemrevisions")
+                  and "/Fabrikam" not in p and "/Contoso" not in p]
+    assert len(org_stream) == 1 + 3
+    truth = sorted((r.work_item_id, r.rev) for h in sim.org.histories() for r in h.revisions)
+    assert sorted((r[0], r[1]) for r in data["revisions"]) == truth  # the data before the stall is all kept
+
+
 def test_request_budget_fails_a_runaway_stream_and_other_projects_go_on(tmp_path: Path) -> None:
     # pages of 3 revisions: Contoso Platform has 244 visible revisions (deleted items' are hidden), so
     # ⌈244 / 3⌉ = 82 batches; Fabrikam Web needs more than 100; the budget is 100
-    sim = make_sim(Faults(revisions_default_page=3))
+    sim = make_sim(Faults(revisions_default_page=3, no_org_revisions=True))  # per-project streams
     summary, data = _sync(tmp_path, sim, sync__max_requests_per_stream=100)
     fabrikam = summary.projects["Fabrikam Web"]
     assert fabrikam.status == "failed" and fabrikam.error == (
@@ -158,7 +175,7 @@ def test_fallback_updates_capped_lose_nothing_and_an_ignored_skip_fails(tmp_path
 def test_cli_sync_against_a_stalling_stream_exits_1_with_one_sentence(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    sim = make_sim(Faults(repeat_token_routes=("reporting_revisions",), revisions_default_page=50))
+    sim = make_sim(Faults(repeat_token_routes=("reporting_revisions",), revisions_default_page=50, no_org_revisions=True))
     real = flowtui.sync.run_sync
     monkeypatch.setattr(flowtui.sync, "run_sync", lambda *a, **kw: real(*a, **{**kw, "transport": sim.transport}))
     monkeypatch.setenv("FLOWTUI_PAT", sim.pat)
