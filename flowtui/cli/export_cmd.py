@@ -21,6 +21,7 @@ from flowtui.cli.common import (
 )
 from flowtui.cli.metrics_cmd import add_policy_options, policy_from_args
 from flowtui.export import WHAT_CHOICES, ExportResult, export
+from flowtui.text import cell_len, pad
 
 NO_DATA_HINT = "no data yet — run `flowtui sync`"
 
@@ -49,11 +50,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def summary_lines(result: ExportResult) -> list[str]:
     """The human summary: one line per file with its row count, then the empty-store hint."""
-    width = max((len(f.path.name) for f in result.files), default=0)
+    width = max((cell_len(f.path.name) for f in result.files), default=0)
     lines = [f"Wrote {len(result.files)} files to {result.directory}:"]
     for f in result.files:
         count = "report" if f.rows is None else f"{f.rows} row{'' if f.rows == 1 else 's'}"
-        lines.append(f"  {f.path.name:<{width}}  {count}")
+        lines.append(f"  {pad(f.path.name, width)}  {count}")
     if result.store_empty:
         lines.append(f"The store is empty ({result.directory} holds headers and zeros only): {NO_DATA_HINT}.")
     return lines
