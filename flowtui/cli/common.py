@@ -6,7 +6,7 @@ import argparse
 import re
 import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -76,15 +76,10 @@ def reading_store(settings: Settings) -> Iterator[Store]:
     gives — headers, zeros and the no_data health finding — and nothing appears at the store path.
     """
     path = settings.db_path
-    if path.exists():
+    with ExitStack() as scratch:
+        if not path.exists():
+            path = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="flowtui-no-store-"))) / "empty.sqlite"
         store = open_store(path)
-        try:
-            yield store
-        finally:
-            store.close()
-        return
-    with tempfile.TemporaryDirectory(prefix="flowtui-no-store-") as scratch:
-        store = open_store(Path(scratch) / "empty.sqlite")
         try:
             yield store
         finally:
