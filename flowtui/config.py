@@ -19,6 +19,9 @@ from typing import Any, Callable
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tomlkit
+import tomlkit.items
+
 from flowtui import paths
 from flowtui.errors import ConfigError
 from flowtui.timeutil import USER_DAY_RANGE, user_day_in_range
@@ -213,7 +216,6 @@ KEYS: tuple[Key, ...] = (
 )
 KEYS_BY_NAME = {k.dotted: k for k in KEYS}
 _SECTIONS = ("ado", "sync", "flow", "forecast", "ui", "auth")
-_TOML_ESCAPES = {"\\": "\\\\", '"': '\\"', "\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r"}
 
 #: Environment variables and the keys they set (FLOWTUI_PAT is a secret, not config).
 ENV_KEYS = {"FLOWTUI_ORG_URL": "ado.org_url", "FLOWTUI_PROJECTS": "ado.projects"}
@@ -358,27 +360,6 @@ def load_settings(
     return Settings(values, sources, path, db_path, db_source)
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return str(value)
-    if isinstance(value, str):
-        return '"' + "".join(_TOML_ESCAPES.get(c) or (f"\\u{ord(c):04x}" if ord(c) < 0x20 or ord(c) == 0x7F else c)
-                             for c in value) + '"'
-    if isinstance(value, (datetime.date, datetime.time)):  # TOML's own date/time types, kept as written
-        return value.isoformat()
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    raise TypeError(type(value))
-
-
-def _toml_key(key: str) -> str:
-    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_value(key)
-
-
 def parse_cli_value(key: Key, text: str) -> Any:
     """Turn `flowtui config set KEY VALUE` text into a value of the key's type."""
     default = key.default
@@ -401,28 +382,46 @@ def parse_cli_value(key: Key, text: str) -> Any:
     return text
 
 
+def _toml_item(value: Any, old: Any) -> Any:
+    """The new value as a tomlkit item; a table keeps the style it had (a `[section.table]` stays one)."""
+    if isinstance(value, dict):
+        if isinstance(old, tomlkit.items.Table):  # edited in place: its header and comments stay
+            for name in [k for k in old if k not in value]:
+                del old[name]
+            for name, v in value.items():
+                old[name] = v
+            return old
+        table = tomlkit.inline_table()
+        table.update(value)
+        return table
+    return tomlkit.item(value)
+
+
 def set_config_value(path: Path, dotted: str, text: str) -> Any:
-    """Validate and write one key into the TOML file, keeping every other key; returns the value."""
+    """Validate and write one key into the TOML file; returns the value.
+
+    The file is edited with tomlkit, so comments, key and section order, blank lines and table styles
+    (a `[flow.state_overrides]` table, an inline table) stay as the user wrote them; only the one
+    value changes (a missing section is appended). The write is atomic (temporary file + replace).
+    """
     key = KEYS_BY_NAME.get(dotted)
     if key is None:
         raise ConfigError(f"unknown key {dotted}; known keys: {', '.join(KEYS_BY_NAME)}.")
     value = _validate(key, parse_cli_value(key, text), str(path))
-    doc = read_config_file(path)
-    _flatten(doc, path)  # refuse to rewrite a file that is already invalid
-    doc.setdefault(key.section, {})[key.name] = value
-    lines: list[str] = []
-    for section in _SECTIONS:
-        body = doc.get(section)
-        if not body:
-            continue
-        if lines:
-            lines.append("")
-        lines.append(f"[{section}]")
-        lines.extend(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in body.items())
+    _flatten(read_config_file(path), path)  # refuse to rewrite a file that is already invalid
+    try:
+        doc = tomlkit.parse(path.read_bytes().decode("utf-8"))  # bytes: keep CRLF line endings as they are
+    except FileNotFoundError:
+        doc = tomlkit.document()
+    section = doc.get(key.section)
+    if section is None:
+        section = tomlkit.table()
+        doc[key.section] = section
+    section[key.name] = _toml_item(value, section.get(key.name))
     tmp = path.with_name(path.name + ".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        tmp.write_bytes(tomlkit.dumps(doc).encode("utf-8"))
         os.replace(tmp, path)
     except OSError as exc:
         if tmp.is_file():

@@ -1,4 +1,8 @@
-"""Where flowtui keeps its files (platformdirs, so XDG_* variables move them on Linux)."""
+"""Where flowtui keeps its files (platformdirs, so XDG_* variables move them on Linux).
+
+Every call passes `appauthor=False`: on Windows platformdirs would otherwise nest the app name under an
+author folder of the same name (`%LOCALAPPDATA%\\flowtui\\flowtui`).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,19 @@ from pathlib import Path
 
 from platformdirs import user_cache_path, user_config_path, user_data_path
 
+APP_NAME = "flowtui"
+
 
 def config_dir() -> Path:
-    return user_config_path("flowtui")
+    return user_config_path(APP_NAME, appauthor=False)
 
 
 def data_dir() -> Path:
-    return user_data_path("flowtui")
+    return user_data_path(APP_NAME, appauthor=False)
 
 
 def cache_dir() -> Path:
-    return user_cache_path("flowtui")
+    return user_cache_path(APP_NAME, appauthor=False)
 
 
 def demo_db_path() -> Path:

@@ -17,11 +17,19 @@ Markup is left alone here on purpose: `[UI] Fix` is a title, not markup. Rendere
 server text as markup (they build `rich.text.Text` / Textual `Content`, or escape it); that is a
 rule for the UI layers, documented where they render. This module imports nothing of flowtui's and
 nothing of Textual, so every layer may use it.
+
+Fitting text into columns (`cell_len`, `fit`, `crop`, `pad`) counts terminal cells, not characters
+(`rich.cells`): a CJK character or an emoji takes two cells, so `len()` would make such a row wider
+than its columns and shift every column after it. Every table, chart label and padded CLI line
+measures with these.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Literal
+
+from rich.cells import cell_len, set_cell_size
 
 REPLACEMENT = "\ufffd"
 
@@ -42,3 +50,35 @@ def clean(value: str, *, multiline: bool = False) -> str:
 def is_clean(value: str, *, multiline: bool = False) -> bool:
     """True when `clean(value)` would return `value` unchanged."""
     return clean(value, multiline=multiline) == value
+
+
+def crop(text: str, width: int) -> str:
+    """`text` cut to at most `width` cells (no ellipsis, no padding beyond a split wide character)."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return text
+    return set_cell_size(text, width)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cropped with `…` or padded with spaces to exactly `width` terminal cells.
+
+    ASCII text takes the fast path (one cell per character); other text is measured in cells.
+    """
+    if width <= 0:
+        return ""
+    if text.isascii():
+        return text[: width - 1] + "…" if len(text) > width else text.ljust(width)
+    if cell_len(text) > width:
+        return set_cell_size(text, width - 1) + "…"
+    return set_cell_size(text, width)
+
+
+def pad(text: str, width: int, align: Literal["left", "right"] = "left") -> str:
+    """`text` padded with spaces to at least `width` cells (never cut), like f"{text:<{width}}" in cells."""
+    gap = " " * max(0, width - cell_len(text))
+    return text + gap if align == "left" else gap + text
+
+
+__all__ = ["REPLACEMENT", "cell_len", "clean", "crop", "fit", "is_clean", "pad"]

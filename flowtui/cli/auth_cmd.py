@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
+from typing import Any
 
 from flowtui import secrets
 from flowtui.cli.common import add_common_options, settings_from_args
@@ -20,7 +22,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         ("status", "say where the PAT would come from (never prints it)"),
         ("clear", "remove the PAT from the keyring"),
     ):
-        add_common_options(actions.add_parser(name, help=text))
+        action = actions.add_parser(name, help=text)
+        if name == "status":
+            action.add_argument("--json", action="store_true",
+                                help="print the status as JSON (source, keyring backend, whether a PAT is present)")
+        add_common_options(action)
     parser.set_defaults(handler=run)
 
 
@@ -37,6 +43,28 @@ def _read_pat(org_url: str) -> str:
     return sys.stdin.readline()
 
 
+def status_json(status: secrets.PatStatus) -> dict[str, Any]:
+    """`auth status --json`: where the PAT comes from and whether one is present — never the PAT."""
+    hint = None
+    if status.source is None:
+        hint = ("the OS keyring is unusable here; set FLOWTUI_PAT instead" if status.keyring_error
+                else "run `flowtui auth set` or set FLOWTUI_PAT")
+    return {
+        "organization": status.org_url,
+        "pat_present": status.source is not None,
+        "source": status.source,
+        "keyring_backend": status.keyring_backend,
+        "keyring_error": status.keyring_error,
+        "hint": hint,
+    }
+
+
+def _print_status_json(status: secrets.PatStatus) -> int:
+    """Print the JSON status; exit 0 when a PAT is present, 1 when not (as the human form)."""
+    print(json.dumps(status_json(status), indent=2, ensure_ascii=False))
+    return 0 if status.source else 1
+
+
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     org_url = _org_url(settings)
@@ -49,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"PAT for {org_url} {'removed from the keyring' if removed else 'was not in the keyring'}.")
         return 0
     status = secrets.pat_status(org_url)
+    if getattr(args, "json", False):
+        return _print_status_json(status)
     print(f"organization: {org_url}")
     print(f"keyring:      {status.keyring_backend}")
     if status.source:

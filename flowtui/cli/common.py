@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from flowtui.config import Settings, load_settings
@@ -59,7 +63,27 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def open_store_from_args(args: argparse.Namespace, settings: Settings) -> Store:
+    """The store for a command that writes (sync): created when missing."""
     return open_store(settings.db_path)
+
+
+@contextmanager
+def reading_store(settings: Settings) -> Iterator[Store]:
+    """The store for a read-only command (metrics, forecast, export); never creates the store file.
+
+    A missing store is the "no data yet — run sync" state: the command reads an empty store built in
+    a private temporary directory (removed on exit), so its output is exactly what an empty store
+    gives — headers, zeros and the no_data health finding — and nothing appears at the store path.
+    """
+    path = settings.db_path
+    with ExitStack() as scratch:
+        if not path.exists():
+            path = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="flowtui-no-store-"))) / "empty.sqlite"
+        store = open_store(path)
+        try:
+            yield store
+        finally:
+            store.close()
 
 
 def item_filter_from_args(args: argparse.Namespace, settings: Settings) -> ItemFilter:

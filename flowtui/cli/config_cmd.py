@@ -7,6 +7,7 @@ import json
 
 from flowtui.cli.common import add_common_options, settings_from_args
 from flowtui.config import KEYS, KEYS_BY_NAME, config_path, set_config_value
+from flowtui.text import cell_len, pad
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         return 0
     print(f"config file: {settings.config_path}{'' if settings.config_path.exists() else ' (not created yet)'}")
     print(f"store:       {settings.db_path}  [{settings.db_source}]")
-    width = max(len(k.dotted) for k in KEYS)
+    width = max(cell_len(k.dotted) for k in KEYS)
     for key in KEYS:
-        print(f"{key.dotted:<{width}}  {json.dumps(settings[key.dotted])}  [{settings.sources[key.dotted]}]")
+        print(f"{pad(key.dotted, width)}  {json.dumps(settings[key.dotted])}  [{settings.sources[key.dotted]}]")
     return 0

@@ -8,19 +8,22 @@ uses `--project` (see flowtui.export.powerbi).
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
+from typing import Any
 
 from flowtui.cli.common import (
     add_common_options,
     add_filter_options,
     item_filter_from_args,
-    open_store_from_args,
     parse_as_of,
     parse_day,
+    reading_store,
     settings_from_args,
 )
 from flowtui.cli.metrics_cmd import add_policy_options, policy_from_args
 from flowtui.export import WHAT_CHOICES, ExportResult, export
+from flowtui.text import cell_len, pad
 
 NO_DATA_HINT = "no data yet — run `flowtui sync`"
 
@@ -41,6 +44,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also neutralise spreadsheet formulas in the PowerBI set (text starting with = + - @ TAB CR gets a ' "
         "prefix; the flow set always gets it)",
     )
+    parser.add_argument("--json", action="store_true",
+                        help="print what was written as JSON (directory, each file's path and row count)")
     add_common_options(parser)
     add_filter_options(parser)
     add_policy_options(parser)  # the flow set uses the same policy flags as `flowtui metrics`
@@ -49,14 +54,27 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def summary_lines(result: ExportResult) -> list[str]:
     """The human summary: one line per file with its row count, then the empty-store hint."""
-    width = max((len(f.path.name) for f in result.files), default=0)
+    width = max((cell_len(f.path.name) for f in result.files), default=0)
     lines = [f"Wrote {len(result.files)} files to {result.directory}:"]
     for f in result.files:
         count = "report" if f.rows is None else f"{f.rows} row{'' if f.rows == 1 else 's'}"
-        lines.append(f"  {f.path.name:<{width}}  {count}")
+        lines.append(f"  {pad(f.path.name, width)}  {count}")
     if result.store_empty:
         lines.append(f"The store is empty ({result.directory} holds headers and zeros only): {NO_DATA_HINT}.")
     return lines
+
+
+def summary_json(result: ExportResult, what: str) -> dict[str, Any]:
+    """The `--json` summary: the directory, each file with its absolute path and data rows (null for
+    metrics.json), the total, and `store_empty` with the same hint the human summary prints."""
+    return {
+        "directory": str(result.directory.resolve()),
+        "what": what,
+        "files": [{"name": f.path.name, "path": str(f.path.resolve()), "rows": f.rows} for f in result.files],
+        "total_rows": result.total_rows,
+        "store_empty": result.store_empty,
+        "hint": NO_DATA_HINT if result.store_empty else None,
+    }
 
 
 def run(args: argparse.Namespace) -> int:
@@ -67,14 +85,14 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     item_filter = item_filter_from_args(args, settings)
     policy = policy_from_args(args, settings)
-    store = open_store_from_args(args, settings)
-    try:
+    with reading_store(settings) as store:  # a missing store exports headers only and is not created
         result = export(
             store, settings, Path(args.directory), what=args.what, item_filter=item_filter,
             as_of=as_of, window_from=window_from, window_to=window_to, policy=policy,
             excel_safe=args.excel_safe,
         )
-    finally:
-        store.close()
-    print("\n".join(summary_lines(result)))
+    if args.json:
+        print(json.dumps(summary_json(result, args.what), indent=2, ensure_ascii=False))
+    else:
+        print("\n".join(summary_lines(result)))
     return 0

@@ -15,10 +15,10 @@ from flowtui.cli.common import (
     add_common_options,
     add_filter_options,
     item_filter_from_args,
-    open_store_from_args,
     parse_as_of,
     parse_day,
     plain_console,
+    reading_store,
     settings_from_args,
 )
 from flowtui.errors import UsageError
@@ -70,12 +70,9 @@ def load_analysis(
     window_to = parse_day(getattr(args, "date_to", None), "--to")
     resolve_window(as_of, policy.tz, window_from, window_to)  # UsageError when from > to, before any work
     item_filter = item_filter_from_args(args, settings)
-    store = open_store_from_args(args, settings)
-    try:
+    with reading_store(settings) as store:  # a missing store is "no data yet", never created here
         return load_inputs(store, policy, item_filter, as_of=as_of, window_from=window_from,
                            window_to=window_to, with_prs=with_prs, every_item=every_item)
-    finally:
-        store.close()
 
 
 def run(args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from rich.text import Text
 
 from flowtui.domain import PullRequest
 from flowtui.metrics.prs import cycle_hours, first_review_hours
+from flowtui.text import pad
 from flowtui.timeutil import format_utc_z
 
 PAGE_SIZE = 500
@@ -131,8 +132,8 @@ def detail(pr: PullRequest) -> Text:
     if not pr.reviewers:
         out.append("  none\n", "dim")
     for r in pr.reviewers:
-        out.append(f"  {r.display_name:<24} ")
-        out.append(f"{vote_label(r.vote):<26}", VOTE_STYLES.get(r.vote, ""))
+        out.append(f"  {pad(r.display_name, 24)} ")
+        out.append(pad(vote_label(r.vote), 26), VOTE_STYLES.get(r.vote, ""))
         flags = [f for f, on in (("required", r.is_required), ("group", r.is_container)) if on]
         out.append(("  " + ", ".join(flags)) if flags else "", "dim")
         out.append("\n")

@@ -24,6 +24,8 @@ from typing import NamedTuple
 from rich.text import Text
 from textual.widget import Widget
 
+from flowtui.text import cell_len, crop
+
 BRAILLE_BASE = 0x2800
 #: Braille dot bits by (dot column, dot row) inside one cell.
 DOT_BITS = ((0x01, 0x02, 0x04, 0x40), (0x08, 0x10, 0x20, 0x80))
@@ -159,15 +161,17 @@ def frame(
         out.append(line)
     out.append(Text(" " * label_width + "└" + "─" * width, style=AXIS_STYLE, end=""))
     if x_labels:
-        chars = [" "] * (width + label_width + 1)
-        taken = -1
+        total = width + label_width + 1
+        axis, used = "", 0  # the label line so far and its width in cells
         for col, text in x_labels:
-            start = label_width + 1 + max(0, min(col, width - len(text)))
-            if start <= taken or start + len(text) > len(chars):
+            cells = cell_len(text)
+            start = label_width + 1 + max(0, min(col, width - cells))
+            touches = axis != "" and start <= used  # a label needs one free cell after the previous one
+            if touches or start + cells > total:
                 continue
-            chars[start:start + len(text)] = list(text)
-            taken = start + len(text)
-        out.append(Text("".join(chars).rstrip(), style=AXIS_STYLE, end=""))
+            axis += " " * (start - used) + text
+            used = start + cells
+        out.append(Text(axis.rstrip(), style=AXIS_STYLE, end=""))
     return out
 
 
@@ -187,7 +191,7 @@ def scatter(
         col = 0 if hi <= lo else max(0, min(grid.dot_width - 1, round_half_up((x - lo) / (hi - lo) * (grid.dot_width - 1))))
         grid.plot_value(col, y, top)
     placed = [(mark_row_braille(m.value, top, height), m) for m in marks]
-    labels = [(0, x_labels[0]), (width - len(x_labels[1]), x_labels[1])] if any(x_labels) else []
+    labels = [(0, x_labels[0]), (width - cell_len(x_labels[1]), x_labels[1])] if any(x_labels) else []
     return frame(grid.cells(), y_max=top, marks=placed, x_labels=labels)
 
 
@@ -249,7 +253,7 @@ def histogram(
     cols = bins * bar_width
     right = f"{fmt_value(top_x)} {unit}"
     lines = frame(bar_cells(counts, height=height, top=y_top, bar_width=bar_width), y_max=y_top,
-                  x_labels=[(0, fmt_value(lo)), (cols - len(right), right)])
+                  x_labels=[(0, fmt_value(lo)), (cols - cell_len(right), right)])
     slots: list[tuple[str, str] | None] = [None] * cols
     for m in marks:
         i = max(0, min(bins - 1, int((m.value - lo) / span * bins))) if span > 0 else 0
@@ -305,7 +309,7 @@ def stacked_columns(
             style = styles[lower % len(styles)] + (f" on {styles[upper % len(styles)]}" if upper is not None else "")
             rows[r].append((EIGHTHS[fill], style))
     width = len(series)
-    labels = [(0, x_labels[0]), (width - len(x_labels[1]), x_labels[1])] if any(x_labels) else []
+    labels = [(0, x_labels[0]), (width - cell_len(x_labels[1]), x_labels[1])] if any(x_labels) else []
     return frame(rows, y_max=top, x_labels=labels)
 
 
@@ -326,7 +330,7 @@ def dot_columns(
         for i, age in enumerate(ages):
             grid.plot_value(c * 2 * col_width + 1 + i % spread if col_width > 1 else c * 2, age, top)
     placed = [(mark_row_braille(m.value, top, height), m) for m in marks]
-    labels = [(c * col_width, name[: col_width - 1] if col_width > 1 else name[:1]) for c, (name, _) in enumerate(columns)]
+    labels = [(c * col_width, crop(name, max(1, col_width - 1))) for c, (name, _) in enumerate(columns)]
     return frame(grid.cells(), y_max=top, marks=placed, x_labels=labels)
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import NamedTuple
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -25,6 +24,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from flowtui.text import fit, pad
+
 
 class Column(NamedTuple):
     """A column: header label, key (for sorting) and width in cells (plus one cell of padding each side)."""
@@ -34,23 +35,8 @@ class Column(NamedTuple):
     width: int
 
 
-def fit(text: str, width: int) -> str:
-    """The text cropped (with …) or padded to exactly `width` terminal cells.
-
-    ASCII text takes the fast path (one cell per character); other text (CJK, emoji) is measured in
-    cells, so a wide-character title keeps the columns after it aligned.
-    """
-    if not text.isascii():
-        if cell_len(text) > width:
-            return set_cell_size(text, width - 1) + "…" if width > 0 else ""
-        return set_cell_size(text, width)
-    if len(text) > width:
-        return text[: max(0, width - 1)] + "…" if width > 0 else ""
-    return text.ljust(width)
-
-
 def format_row(cells: Sequence[str], columns: Sequence[Column]) -> str:
-    """One table line: each cell fitted to its column with one space either side."""
+    """One table line: each cell fitted to its column (in terminal cells) with one space either side."""
     return "".join(f" {fit(str(c), col.width)} " for c, col in zip(cells, columns, strict=False))
 
 
@@ -177,7 +163,7 @@ class PagedTable(ScrollView, can_focus=True):
         if y == 0:
             style = base + self.get_component_rich_style("paged-table--header")
             text = "".join(f" {fit(c.label, c.width)} " for c in self.columns)
-            return Strip([Segment(text.ljust(full), style)]).crop(x0, x0 + width)
+            return Strip([Segment(pad(text, full), style)]).crop(x0, x0 + width)
         row = round(self.scroll_y) + y - 1
         if row >= len(self.rows):
             return Strip([Segment(" " * width, base)])
@@ -186,7 +172,7 @@ class PagedTable(ScrollView, can_focus=True):
             style = base + self.get_component_rich_style("paged-table--cursor")
         elif row % 2:
             style = base + self.get_component_rich_style("paged-table--even")
-        return Strip([Segment(self._lines[row].ljust(full), style)]).crop(x0, x0 + width)
+        return Strip([Segment(pad(self._lines[row], full), style)]).crop(x0, x0 + width)
 
     # --- mouse -----------------------------------------------------------------------------
     def on_click(self, event: events.Click) -> None:
