@@ -3,19 +3,22 @@
 On a TTY (`RichDisplay`): a live board, redrawn four times a second, that fits the terminal's width
 at every frame (it is laid out for the width it is drawn at, so a resize reflows it):
 
-    throttled, resuming in 6 s                          requests 31 · throttled 4 s · 0:07
-    ⠹ Fabrikam Web · work items        7,762 revisions  1,204/s                        0:06
-    ✓ Fabrikam Web · backfill             40/40 items   ━━━━━━━━━━━━━━━━━━━━━━━━ 100%  0:01
-    ⠹ all projects · threads             14/30 PRs      ━━━━━━━━━━━━━───────────  47%  0:01
+    throttled, resuming in 6 s
+    ✓ Fabrikam Web · work items         7,762 revisions  1,204/s                    0:06
+    ✓ Fabrikam Web · backfill               40/40 items  ━━━━━━━━━━━━━━━━━━━━ 100%  0:01
+    ⠹ all projects · threads                 14/30 PRs   ━━━━━━━━━─────────────  47%  0:01
+    requests 31 · throttled 4 s · elapsed 0:07
 
 * One row per project and stream, generic over stages: any progress event with a `stream` gets a
   row (work items, pull requests, threads, backfill, and whatever stage comes next). A stream
   with a known total (threads, backfill) shows done/total, a bar and a percentage; one without
   (the revisions stream, the PR pages) shows its count and rate — never a bar that pulses forever.
   Every row shows its elapsed time; a row stops its clock when its project moves on or finishes
-  (✓, or ✗ for a failed project).
+  (✓; ✗ for a failed project; · when the run stopped before it finished).
 * The first line is the run's status (the latest run-level message, or a live "throttled, resuming
-  in N s" countdown) with the run totals; a status longer than the width wraps instead of being cut.
+  in N s" countdown); a status longer than the width wraps instead of being cut. The last line holds
+  the run totals: requests, throttled seconds and warnings when there are any, elapsed time.
+* Rows are laid out for the console's width, at most 100 cells.
 * Labels only shrink (with `…`) when a project name alone is wider than about half the terminal.
 
 Without a TTY (`PlainDisplay`, CI logs): plain lines, no ANSI, at most one a second per stream.
@@ -222,7 +225,8 @@ class Board:
             shortened = Text(label)
             shortened.truncate(label_w, overflow="ellipsis")
             label = shortened.plain
-        line = Text(mark + " ", style="green" if row.mark == "✓" else "red" if row.mark == "✗" else "cyan")
+        line = Text()
+        line.append(mark + " ", style="green" if row.mark == "✓" else "red" if row.mark == "✗" else "cyan")
         line.append(label + " " * (label_w - cell_len(label)))
         line.append("  " + count.rjust(count_w) + "  ")
         if row.total is not None and middle_w >= _MIN_BAR + 5:
