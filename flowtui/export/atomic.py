@@ -3,9 +3,9 @@
 The export directory rule (SPEC §8, §11):
 
 * DIR may not exist yet: it is created (with its parents).
-* DIR may exist and be empty, or hold only files flowtui writes (the ten export file names, plus
-  temporaries `.flowtui-export-*.tmp` and backups `.flowtui-export-*.bak` left by a killed
-  export): a re-export overwrites them.
+* DIR may exist and be empty, or hold only files flowtui writes (the ten export file names and the
+  `flowtui.xlsx` workbook, plus temporaries `.flowtui-export-*.tmp` and backups
+  `.flowtui-export-*.bak` left by a killed export): a re-export overwrites them.
 * DIR holding anything else (another file, a sub-directory, a symlink, a hidden file) is refused
   with a UsageError (exit 2) naming the directory and the first few foreign entries — flowtui never
   mixes its files with someone else's, and never deletes what it did not write. Nothing is written.
@@ -42,12 +42,12 @@ import shutil
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Any
 
 from flowtui.errors import ExportError, UsageError
 
 TEMP_PREFIX = ".flowtui-export-"
-_TEMP_RE = re.compile(r"^\.flowtui-export-[0-9a-f]{8}-[A-Za-z_]+\.(csv|json)\.(tmp|bak)$")
+_TEMP_RE = re.compile(r"^\.flowtui-export-[0-9a-f]{8}-[A-Za-z_]+\.(csv|json|xlsx)\.(tmp|bak)$")
 _FOREIGN_SHOWN = 5
 
 
@@ -55,11 +55,14 @@ _FOREIGN_SHOWN = 5
 class FileSpec:
     """One file of an export: its name in DIR and the function that writes its text.
 
-    `write(handle)` returns the number of data rows written, or None for a document (metrics.json).
+    `write(handle)` returns the number of data rows written, or None for a document (metrics.json,
+    the workbook). `binary`: the handle is a binary file (the workbook), else UTF-8 text with the
+    line endings written as given.
     """
 
     name: str
-    write: Callable[[TextIO], int | None]
+    write: Callable[[Any], int | None]
+    binary: bool = False
 
 
 def _why(exc: OSError) -> str:
@@ -133,7 +136,7 @@ def write_files(directory: Path, specs: Sequence[FileSpec]) -> list[tuple[Path, 
             # O_EXCL: never write through a name someone else holds; mode 0666 & ~umask like any new file.
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
             temps.append(tmp)
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            with (os.fdopen(fd, "wb") if spec.binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as handle:
                 rows.append(spec.write(handle))
                 handle.flush()
                 os.fsync(handle.fileno())

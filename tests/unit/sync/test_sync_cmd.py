@@ -101,7 +101,7 @@ def test_rich_display_shows_a_live_throttle_countdown() -> None:
     display.update(SyncProgress(stage="work_items", project="P", stream="work_items", done=40, requests=3))
     display.update(SyncProgress(stage="throttled", project="P", message="throttled, resuming in 10 s", throttle_wait_s=10, requests=3))
     now["t"] = 104.0  # 4 s later the countdown says 6 s (10 - 4), without any new event
-    console.print(display._progress.get_renderable())
+    console.print(display.board)
     text = console.export_text()
     assert "throttled, resuming in 6 s" in text
-    assert "P · work items" in text and "40 items" in text
+    assert "P · work items" in text and "40 revisions" in text
