@@ -94,6 +94,7 @@ def run_sync(
         timeout_s=settings["ado.timeout_s"],
         verify_tls=settings["ado.verify_tls"],
         ca_bundle=settings["ado.ca_bundle"],
+        trust_store=settings["ado.trust_store"],
         transport=transport,
         max_concurrency=settings["ado.max_concurrency"],
         sleep=sleep,
