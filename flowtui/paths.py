@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_cache_path, user_config_path, user_data_path
+from platformdirs import user_cache_path, user_config_path, user_data_path, user_log_path
 
 
 def config_dir() -> Path:
@@ -22,3 +22,13 @@ def cache_dir() -> Path:
 def demo_db_path() -> Path:
     """The demo store lives in the cache directory: it can always be regenerated."""
     return cache_dir() / "demo.sqlite"
+
+
+def log_dir() -> Path:
+    """The user log directory (XDG_STATE_HOME/flowtui/log on Linux, ~/Library/Logs/flowtui on macOS)."""
+    return user_log_path("flowtui", appauthor=False)
+
+
+def log_file_path() -> Path:
+    """The rotating log file written by the CLI and the TUI."""
+    return log_dir() / "flowtui.log"
