@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "flowtui.cli.export_cmd",
     "flowtui.cli.auth_cmd",
     "flowtui.cli.config_cmd",
+    "flowtui.cli.doctor_cmd",
 )
 
 
