@@ -221,7 +221,7 @@ def _project(d: Diagnosis, client: Any, name: str, settings: Settings, get_proje
             out[key] = "refused" if isinstance(exc, AuthError) else "error"
             fix = (f"Give the PAT the {scope} scope and access to {name!r}, then run `flowtui auth set`."
                    if isinstance(exc, AuthError) else _fix_for(exc, settings))
-            d.problem(f"project {name}", exc.message, fix)
+            d.problem(f"project {name}", f"Reading {path} ({scope}) failed: {exc.message}", fix)
     return out
 
 
