@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_cache_path, user_config_path, user_data_path
+from platformdirs import user_cache_path, user_config_path, user_data_path, user_log_path
 
 APP_NAME = "flowtui"
 
@@ -32,3 +32,13 @@ def demo_db_path() -> Path:
     so a store synced from an earlier demo org is never mixed with the new one.
     """
     return cache_dir() / "demo-v2.sqlite"
+
+
+def log_dir() -> Path:
+    """The user log directory (XDG_STATE_HOME/flowtui/log on Linux, ~/Library/Logs/flowtui on macOS)."""
+    return user_log_path(APP_NAME, appauthor=False)
+
+
+def log_file_path() -> Path:
+    """The rotating log file written by the CLI and the TUI."""
+    return log_dir() / "flowtui.log"

@@ -88,6 +88,14 @@ def backend_name() -> str:
     return f"{label} (keeps secrets in plain files: {', '.join(files)})" if files else label
 
 
+def keyring_file_backends() -> list[str]:
+    """The backends of the active keyring that keep secrets in plain files ([] when none or no keyring)."""
+    try:
+        return file_backends(_keyring().get_keyring())
+    except Exception:  # noqa: BLE001 - reporting only
+        return []
+
+
 def set_pat(org_url: str, pat: str, *, allow_plaintext: bool = False, env: dict[str, str] | None = None) -> None:
     """Store the PAT in the keyring; SecretStoreError (pointing to FLOWTUI_PAT) when that is impossible.
 

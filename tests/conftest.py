@@ -1,6 +1,6 @@
 """Root fixtures: every test runs in its own XDG directories with a clean environment.
 
-- `xdg` (autouse): XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_CACHE_HOME point into the test's tmp_path,
+- `xdg` (autouse): XDG_CONFIG_HOME / XDG_DATA_HOME / XDG_CACHE_HOME / XDG_STATE_HOME (the log file) point into the test's tmp_path,
   so platformdirs (and therefore flowtui's config file and default store) never touch the real
   home directory; FLOWTUI_*, TEXTUAL_* and NO_COLOR are removed (they change config layering and
   snapshot bytes).
@@ -37,6 +37,7 @@ class XdgDirs:
     config: Path
     data: Path
     cache: Path
+    state: Path
 
 
 @pytest.fixture(autouse=True)
@@ -47,8 +48,9 @@ def xdg(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> XdgDirs:
         if name.startswith(("FLOWTUI_", "TEXTUAL_")) or name == "NO_COLOR":
             monkeypatch.delenv(name)
     root = tmp_path / "xdg"
-    dirs = XdgDirs(root, root / "config", root / "data", root / "cache")
-    for var, path in (("XDG_CONFIG_HOME", dirs.config), ("XDG_DATA_HOME", dirs.data), ("XDG_CACHE_HOME", dirs.cache)):
+    dirs = XdgDirs(root, root / "config", root / "data", root / "cache", root / "state")
+    for var, path in (("XDG_CONFIG_HOME", dirs.config), ("XDG_DATA_HOME", dirs.data), ("XDG_CACHE_HOME", dirs.cache),
+                      ("XDG_STATE_HOME", dirs.state)):
         path.mkdir(parents=True)
         monkeypatch.setenv(var, str(path))
     return dirs

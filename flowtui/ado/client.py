@@ -2,7 +2,7 @@
 
 One `AdoClient` per sync run. It owns a pooled `httpx.Client` (Basic auth ":"+PAT,
 `X-TFS-FedAuthRedirect: Suppress`, no redirects, proxies from the environment, TLS verification
-with an optional CA bundle), a `Throttle` shared by all worker threads, a semaphore bounding the
+against the roots `flowtui.ado.tls` picks), a `Throttle` shared by all worker threads, a semaphore bounding the
 requests in flight, and request/throttle counters. Retries follow SPEC §5 with tenacity: 429,
 500/502/503 (not TF24668)/504, timeouts and connection errors, exponential backoff with jitter,
 `Retry-After` honoured (seconds or HTTP date, also on 200), a cap on each backoff and on the total
@@ -22,7 +22,6 @@ import json
 import logging
 import math
 import random
-import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from flowtui.ado.errors import (
 from flowtui.ado.interrupt import Interrupt
 from flowtui.ado.server_clock import ServerClock
 from flowtui.ado.throttle import Throttle, WaitBudget, parse_retry_after
+from flowtui.ado.tls import ssl_context
 from flowtui.errors import (
     ApiVersionError,
     ConfigError,
@@ -106,6 +106,7 @@ class AdoClient:
         timeout_s: float = 30,
         verify_tls: bool = True,
         ca_bundle: str = "",
+        trust_store: str = "certifi",
         transport: httpx.BaseTransport | None = None,
         max_concurrency: int = 4,
         sleep: Callable[[float], None] = time.sleep,
@@ -152,7 +153,7 @@ class AdoClient:
                 "User-Agent": "flowtui",
             },
             timeout=httpx.Timeout(timeout_s),
-            verify=_verify(verify_tls, ca_bundle) if transport is None else True,
+            verify=ssl_context(verify_tls=verify_tls, ca_bundle=ca_bundle, trust_store=trust_store) if transport is None else True,
             transport=transport,
             trust_env=transport is None,
             follow_redirects=False,
@@ -414,12 +415,3 @@ def _basic(pat: str) -> str:
 def _short(url: str) -> str:
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.netloc.rsplit('@', 1)[-1]}{parts.path}"
-
-
-def _verify(verify_tls: bool, ca_bundle: str) -> ssl.SSLContext | bool:
-    if ca_bundle:
-        try:
-            return ssl.create_default_context(cafile=ca_bundle)
-        except (OSError, ssl.SSLError) as exc:
-            raise ConfigError(f"ado.ca_bundle = {ca_bundle!r} cannot be loaded as a PEM bundle ({exc}).") from None
-    return bool(verify_tls)

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import sys
 from collections.abc import Sequence
 
 from flowtui import __version__
-from flowtui.cli.logging_setup import configure_logging, remove_logging
+from flowtui.cli.logging_setup import FILE_ONLY, configure_logging, remove_logging
 from flowtui.errors import FlowtuiError
 from flowtui.text import clean
+
+log = logging.getLogger("flowtui.cli")
 
 #: Command modules, each with register(subparsers) and run(args) -> int, in --help order.
 COMMAND_MODULES = (
@@ -21,6 +24,7 @@ COMMAND_MODULES = (
     "flowtui.cli.auth_cmd",
     "flowtui.cli.config_cmd",
     "flowtui.cli.completion_cmd",
+    "flowtui.cli.doctor_cmd",
 )
 
 
@@ -51,9 +55,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log_handler = configure_logging(verbose=args.verbose, debug=args.debug)
     handler = getattr(args, "handler", None) or _run_tui
+    log.info("flowtui %s: %s", __version__, args.command or "tui", extra={FILE_ONLY: True})
     try:
         return int(handler(args) or 0)
     except FlowtuiError as exc:
+        log.error("%s failed: %s%s", args.command or "tui", exc.message, f"\n{exc.detail}" if exc.detail else "",
+                  extra={FILE_ONLY: True})  # stderr gets the sentence below
         print(f"flowtui: {clean(exc.message)}", file=sys.stderr)
         if (args.verbose or args.debug) and exc.detail:
             print(exc.detail, file=sys.stderr)
@@ -63,5 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception:
+        log.exception("%s crashed", args.command or "tui", extra={FILE_ONLY: True})
+        raise
     finally:
         remove_logging(log_handler)

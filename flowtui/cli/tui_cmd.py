@@ -7,9 +7,9 @@ bad config value or a corrupt store prints one sentence and exits 2 / 1 like eve
 from __future__ import annotations
 
 import argparse
-import logging
 
 from flowtui.cli.common import settings_from_args
+from flowtui.cli.logging_setup import tui_owns_terminal
 from flowtui.store import open_store
 
 
@@ -31,15 +31,12 @@ def run(args: argparse.Namespace) -> int:
     from flowtui.app import make_app
 
     app = make_app(settings, store=store, clock=clock, demo=demo)
-    # The TUI owns the terminal: a log line written to stderr would tear the screen. Failures reach
-    # the user through the app's dialogs and notifications instead.
-    root = logging.getLogger()
-    saved_handlers = root.handlers[:]
-    root.handlers = [logging.NullHandler()]
+    # The TUI owns the terminal: a log line written to stderr would tear the screen. Records go to the
+    # log file only; failures reach the user through the app's dialogs and notifications.
     try:
-        result = app.run()
+        with tui_owns_terminal():
+            result = app.run()
     finally:
-        root.handlers = saved_handlers
         if store is not None:
             store.close()
         # the app's store may have been created by the first sync

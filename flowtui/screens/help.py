@@ -2,7 +2,7 @@
 
 Built from `Screen.active_bindings` (which already applies the keymap and `check_action`), so it
 can never disagree with what the keys really do. Bindings that cannot run right now are not listed;
-dimmed ones (present but unavailable) are shown dim.
+dimmed ones (present but unavailable) are shown dim. The last line names the log file.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
+from flowtui.paths import log_file_path
 from flowtui.screens.worker_errors import ReportsWorkerErrors
 
 
@@ -71,6 +72,8 @@ class HelpScreen(ReportsWorkerErrors, ModalScreen[None]):
             yield Static(table)
             yield Static("[dim]Remap any key in config.toml: [ui] keymap = { sync = \"S\" }. "
                          "Esc closes this help.[/]")
+            yield Static(Text(f"Log file (attach it to a bug report): {log_file_path()}", style="dim"),
+                         id="help-log-file")
 
 
 __all__ = ["HelpScreen", "help_rows"]

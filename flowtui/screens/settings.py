@@ -180,7 +180,8 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
                 transport, pat = app.transport, typed_pat or get_pat(url)
             s = app.settings
             with AdoClient(url, pat, api_version=s["ado.api_version"], timeout_s=s["ado.timeout_s"],
-                           verify_tls=s["ado.verify_tls"], ca_bundle=s["ado.ca_bundle"], transport=transport,
+                           verify_tls=s["ado.verify_tls"], ca_bundle=s["ado.ca_bundle"],
+                           trust_store=s["ado.trust_store"], transport=transport,
                            max_attempts=2, max_total_wait_s=10) as client:
                 names = [p.get("name", "") for p in list_projects(client)]
         except FlowtuiError as exc:

@@ -130,6 +130,12 @@ def _inspect(path: Path) -> int:
         conn.close()
 
 
+def schema_version_of(path: Path) -> int:
+    """The schema version of an existing store, read without writing anything (StoreError when the
+    file is corrupt, foreign or unreadable); `flowtui doctor` compares it with `current_version()`."""
+    return _inspect(Path(path))
+
+
 def _check(conn: sqlite3.Connection, path: Path, pragma: str) -> None:
     check = conn.execute(pragma).fetchone()
     if not check or check[0] != "ok":

@@ -99,6 +99,7 @@ def run_sync(
         timeout_s=settings["ado.timeout_s"],
         verify_tls=settings["ado.verify_tls"],
         ca_bundle=settings["ado.ca_bundle"],
+        trust_store=settings["ado.trust_store"],
         transport=transport,
         max_concurrency=settings["ado.max_concurrency"],
         sleep=sleep,
@@ -114,6 +115,8 @@ def run_sync(
     if store.interrupted_runs:
         log.info("%d earlier sync run(s) had been interrupted", store.interrupted_runs)
     summary = SyncSummary(run_id=run_id, status="running")
+    log.info("sync run %d started: %s, projects %s, store %s%s", run_id, org_url, ", ".join(settings.projects) or "(all)",
+             store.path, " (full)" if full else "")
     ctx = SyncContext(settings, store, client, org, org_url, run_now, summary, full=full, progress_cb=progress, cancel_cb=cancel)
     client.on_wait = ctx.on_wait
     since_dt = datetime(since.year, since.month, since.day, tzinfo=UTC) if since else None
@@ -297,6 +300,10 @@ def _finish(ctx: SyncContext, status: str, started: float, clock: Callable[[], f
         # The run's own error is the one to report; its record stays `running` until the next
         # start marks it `interrupted` (the writer lock was released all the same).
         log.warning("the run record could not be closed: %s", exc.message)
+    log.info("sync run %d %s in %.1f s: %d work items, %d revisions, %d pull requests, %d requests, "
+             "%.0f s throttled, %d warnings%s", summary.run_id, status, summary.elapsed_s, summary.work_items,
+             summary.revisions, summary.pull_requests, summary.requests, summary.throttled_seconds,
+             ctx.warning_count, f"; first error: {summary.first_error}" if summary.first_error else "")
     ctx.project = ""
     ctx.emit(STAGE_FINISHED, message=f"sync {status}: {summary.work_items} work items, {summary.revisions} revisions, "
              f"{summary.pull_requests} pull requests, {summary.requests} requests")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from shell_support import assert_no_worker_errors, tiny_settings
 from textual.widgets import Input
 
@@ -125,8 +127,10 @@ class TestSettings:
 
 
 class TestDialogs:
-    def test_help(self, snap_compare: Any, make_shell_app: Any, demo_store: Any) -> None:
-        """Help over the dashboard: global keys first (q, ?, s, e, r, h/l, tab, 1–5, ",", ^p) with ids."""
+    def test_help(self, snap_compare: Any, make_shell_app: Any, demo_store: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Help over the dashboard: global keys first (q, ?, s, e, r, h/l, tab, 1–5, ",", ^p) with ids, then the
+        log file's path (a fixed XDG_STATE_HOME here: the help only shows it, nothing is written there)."""
+        monkeypatch.setenv("XDG_STATE_HOME", "/home/user/.local/state")
 
         async def run_before(pilot: Any) -> None:
             await settle(pilot)

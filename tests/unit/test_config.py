@@ -155,6 +155,7 @@ _BAD_VALUES = [
     ("ado", 'verify_tls = "maybe"', "ado.verify_tls", "maybe", "true or false"),
     ("ado", "verify_tls = 1", "ado.verify_tls", "1", "true or false"),
     ("ado", 'ca_bundle = "/nonexistent/corp-ca.pem"', "ado.ca_bundle", "/nonexistent/corp-ca.pem", "existing PEM file"),
+    ("ado", 'trust_store = "windows"', "ado.trust_store", "windows", "certifi or os"),
     ("sync", 'since = "yesterday"', "sync.since", "yesterday", "YYYY-MM-DD"),
     ("sync", 'since = "2024-02-30"', "sync.since", "2024-02-30", "YYYY-MM-DD"),
     ("sync", 'since = "0001-01-01"', "sync.since", "0001-01-01", "1970-01-01 to 2199-12-31"),

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from flowtui import secrets
+from flowtui import paths, secrets
 from flowtui.cli.main import build_parser, main
 from flowtui.errors import AuthError, SecretStoreError
 
@@ -163,7 +163,12 @@ def test_auth_set_without_keyring_fails_and_writes_nothing(
     captured = capsys.readouterr()
     assert "FLOWTUI_PAT" in captured.err and captured.err.count("\n") == 1 and "Traceback" not in captured.err
     assert PAT not in captured.out + captured.err
-    assert _files(tmp_path) == before  # no new or changed file anywhere under tmp_path (XDG dirs included)
+    # No new or changed file anywhere under tmp_path (XDG dirs included) except the log file, which
+    # records the failure but never the PAT.
+    log_file = paths.log_file_path()
+    after = _files(tmp_path)
+    assert PAT.encode() not in after.pop(log_file) and b"auth failed: No usable OS keyring" in log_file.read_bytes()
+    assert after == before
 
 
 def test_auth_status_and_clear(memory_keyring, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:  # noqa: ANN001
@@ -258,7 +263,8 @@ def test_the_pat_never_reaches_disk_output_or_logs(
 
 
 def test_auth_set_in_a_real_process_without_keyring(tmp_path: Path, xdg) -> None:  # noqa: ANN001
-    """`echo PAT | flowtui auth set` on a headless box: exit 1, FLOWTUI_PAT named, nothing on disk."""
+    """`echo PAT | flowtui auth set` on a headless box: exit 1, FLOWTUI_PAT named, nothing on disk but the
+    log file's record of the failure (without the PAT)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("FLOWTUI_")}
     env["PYTHON_KEYRING_BACKEND"] = "keyring.backends.fail.Keyring"
     before = _files(tmp_path)
@@ -269,4 +275,6 @@ def test_auth_set_in_a_real_process_without_keyring(tmp_path: Path, xdg) -> None
     assert proc.returncode == 1, proc.stderr
     assert "FLOWTUI_PAT" in proc.stderr and "Traceback" not in proc.stderr
     assert PAT not in proc.stdout + proc.stderr
-    assert _files(tmp_path) == before
+    after = _files(tmp_path)
+    assert PAT.encode() not in after.pop(xdg.state / "flowtui" / "log" / "flowtui.log")
+    assert after == before
