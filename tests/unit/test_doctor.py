@@ -22,6 +22,7 @@ from flowtui.demo.faults import Faults
 from flowtui.demo.generator import generate_org
 from flowtui.demo.transport import SimulatedAdo
 from flowtui.doctor import SET_ORG, SET_PAT, Connection, Diagnosis, diagnose, resolve_pat
+from flowtui.store.database import current_version
 
 FLOWTUI = Path(sys.executable).with_name("flowtui")
 PAT = "doctor-pat-" + "Zq8" * 8
@@ -79,7 +80,7 @@ def test_doctor_demo_exits_0_as_a_real_command(xdg: Any) -> None:
                            timeout=120)
     assert again.returncode == 0, again.stderr
     store = json.loads(again.stdout)["sections"]["store"]
-    assert store["exists"] is True and store["schema_version"] == store["schema_version_supported"] == 1
+    assert store["exists"] is True and store["schema_version"] == store["schema_version_supported"] == current_version()
     assert store["size_bytes"] > 0 and store["last_run"]["status"] == "success" and store["last_successful_sync"]
     assert "stale_data" not in json.loads(again.stdout)["sections"]["data_health"]  # judged at the demo's instant
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from flowtui.cli.main import main
+from flowtui import paths
 
 ORG = "https://dev.azure.com/acme"
 AS_OF = "2026-11-23T12:00:00Z"
@@ -18,7 +19,10 @@ PAT = "pat-0a1b2c3d4e5f60718293a4b5c6d7e8f9"
 
 
 def _all_files(*roots: Path) -> set[Path]:
-    return {p for root in roots if root.exists() for p in root.rglob("*")}
+    """Every path under the roots, except the log folder (every command may write the log file)."""
+    logs = paths.log_dir()
+    return {p for root in roots if root.exists() for p in root.rglob("*")
+            if p != logs and logs not in p.parents and p not in logs.parents}
 
 
 @pytest.fixture
