@@ -1,3 +1,3 @@
 """flowtui: flow metrics and PR metrics for Azure DevOps teams, in the terminal."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"

@@ -106,3 +106,19 @@ def test_windows_folder_is_not_doubled(monkeypatch: pytest.MonkeyPatch) -> None:
     single = Windows("flowtui", appauthor=False).user_data_dir
     assert doubled.replace("\\", "/") == "C:/Users/u/AppData/Local/flowtui/flowtui"
     assert single.replace("\\", "/") == "C:/Users/u/AppData/Local/flowtui"
+
+
+def test_changelog_keeps_a_changelog_with_a_released_section_and_compare_links() -> None:
+    """Keep a Changelog: [Unreleased] first, released versions with dates, and a link for each heading."""
+    text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
+    headings = re.findall(r"^## \[([^\]]+)\](?: - (\d{4}-\d{2}-\d{2}))?$", text, flags=re.M)
+    assert headings[0] == ("Unreleased", "")
+    released = headings[1:]
+    assert released and all(re.fullmatch(r"\d+\.\d+\.\d+", v) and day for v, day in released)
+    links = dict(re.findall(r"^\[([^\]]+)\]: (\S+)$", text, flags=re.M))
+    assert links["Unreleased"].endswith(f"/compare/v{released[0][0]}...HEAD")
+    for version, _day in released:
+        assert version in links
+    # the package is ahead of the newest release, never behind it
+    newest = tuple(int(x) for x in released[0][0].split("."))
+    assert tuple(int(x) for x in re.findall(r"\d+", flowtui.__version__)[:3]) > newest
