@@ -57,7 +57,7 @@ def test_extras_and_the_test_extra_install_them() -> None:
 def test_version_has_exactly_one_source() -> None:
     assert "version" not in PROJECT and "version" in PROJECT["dynamic"]
     assert PYPROJECT["tool"]["setuptools"]["dynamic"]["version"] == {"attr": "flowtui.__version__"}
-    assert re.fullmatch(r"\d+\.\d+\.\d+", flowtui.__version__)
+    assert re.fullmatch(r"\d+\.\d+\.\d+(\.dev\d+|(a|b|rc)\d+)?", flowtui.__version__)  # PEP 440, dev builds too
     hits = [p for p in (ROOT / "flowtui").rglob("*.py") if re.search(r"__version__\s*=", p.read_text(encoding="utf-8"))]
     assert hits == [ROOT / "flowtui" / "__init__.py"]
 
