@@ -11,6 +11,12 @@ a bad value is a ConfigError naming it): `FLOWTUI_DEMO_SIZE` (tiny | default | l
 `FLOWTUI_DEMO_LATENCY_S` (seconds added to every simulated response, 0–5) and `FLOWTUI_DEMO_PAGE`
 (work item revisions per page of the reporting stream, 1–10000). `flowtui sync --demo` with a tiny,
 slow, finely paged org is what the SIGKILL test kills mid-stream.
+
+`FLOWTUI_DEMO_MISBEHAVE` (a comma-separated list of `MISBEHAVIOURS`) makes the simulated server
+misbehave the way real ones do, so `flowtui --demo` shows what flowtui does about it: hostile text
+(markup-like names, an ESC sequence, wide characters — its store is kept apart, `…-hostile`), a
+`Retry-After` beyond the wait budget, a repeated continuation token, endless empty batches, a PR
+list that ignores `$skip`, a request the server never answers.
 """
 
 from __future__ import annotations
@@ -37,6 +43,17 @@ if TYPE_CHECKING:
 ENV_SIZE = "FLOWTUI_DEMO_SIZE"
 ENV_LATENCY = "FLOWTUI_DEMO_LATENCY_S"
 ENV_PAGE = "FLOWTUI_DEMO_PAGE"
+ENV_MISBEHAVE = "FLOWTUI_DEMO_MISBEHAVE"
+#: name -> Faults fields (hostile-text changes the organization itself, not the server)
+MISBEHAVIOURS: dict[str, dict[str, Any]] = {
+    "hostile-text": {},
+    "retry-after-forever": {"retry_after_text": "1000000000", "ok_retry_after": "1000000000",
+                            "ok_retry_after_routes": ("reporting_revisions",)},
+    "repeat-token": {"repeat_token_routes": ("reporting_revisions",), "revisions_default_page": 50},
+    "endless-empty": {"endless_empty_batches": True},
+    "ignore-skip": {"ignore_skip_routes": ("pullrequests",)},
+    "hang": {"hang_s": 30.0},
+}
 MAX_LATENCY_S = 5.0
 MAX_PAGE = 10_000
 
@@ -67,14 +84,32 @@ def _env_number(env: Mapping[str, str], name: str, low: float, high: float, *, i
     return value
 
 
+def demo_misbehaviours(env: Mapping[str, str] | None = None) -> list[str]:
+    """The names in `FLOWTUI_DEMO_MISBEHAVE` (ConfigError for an unknown one)."""
+    text = (os.environ if env is None else env).get(ENV_MISBEHAVE, "")
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MISBEHAVIOURS]
+    if unknown:
+        raise ConfigError(f"{ENV_MISBEHAVE} names {unknown[0][:40]!r}, which is not a misbehaviour; allowed: "
+                          f"{', '.join(MISBEHAVIOURS)}.")
+    return names
+
+
 def demo_faults(seed: int = DEMO_SEED, env: Mapping[str, str] | None = None) -> Any:
-    """The `--demo` fault preset, with `FLOWTUI_DEMO_LATENCY_S` and `FLOWTUI_DEMO_PAGE` applied."""
+    """The `--demo` fault preset, with `FLOWTUI_DEMO_LATENCY_S`, `FLOWTUI_DEMO_PAGE` and
+    `FLOWTUI_DEMO_MISBEHAVE` applied."""
     from dataclasses import replace
 
-    from flowtui.demo import Faults
+    from flowtui.demo import Faults, FaultRule
 
     env = os.environ if env is None else env
     faults = Faults.demo(seed=seed)
+    for name in demo_misbehaviours(env):
+        faults = replace(faults, **MISBEHAVIOURS[name])
+        if name == "retry-after-forever":
+            faults.rules.append(FaultRule("429", route="reporting_revisions"))
+        elif name == "hang":
+            faults.rules.append(FaultRule("hang", route="pullrequests"))
     latency = _env_number(env, ENV_LATENCY, 0.0, MAX_LATENCY_S, integer=False)
     page = _env_number(env, ENV_PAGE, 1, MAX_PAGE, integer=True)
     if latency is not None:
@@ -114,7 +149,10 @@ def demo_overrides(size: str | None = None) -> tuple[dict[str, Any], Path]:
 
     size: default `demo_size()` (the environment's, else DEMO_SIZE)."""
     flags: dict[str, Any] = {"ado.org_url": demo_org_url(), "ado.projects": demo_project_names(size or demo_size())}
-    return flags, paths.demo_db_path()
+    db = paths.demo_db_path()
+    if "hostile-text" in demo_misbehaviours():  # another organization: never mixed with the plain demo's store
+        db = db.with_name(f"{db.stem}-hostile{db.suffix}")
+    return flags, db
 
 
 def demo_simulator(size: str | None = None, *, faults: Any = None, seed: int = DEMO_SEED,
@@ -130,6 +168,7 @@ def demo_simulator(size: str | None = None, *, faults: Any = None, seed: int = D
     """
     from flowtui.demo import SimulatedAdo, generate_org
 
+    hostile_text = hostile_text or "hostile-text" in demo_misbehaviours()
     org = generate_org(seed=seed, size=size or demo_size(), now=demo_now(), hostile_text=hostile_text,
                        realities=realities)
     return SimulatedAdo(org, pat=DEMO_PAT, faults=faults if faults is not None else demo_faults(seed))
