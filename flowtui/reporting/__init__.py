@@ -1,0 +1,10 @@
+"""The reporting core: everything a surface (CLI, dashboard, views, exports) shows is computed here.
+
+UI-free by contract (import-linter). `loader` reads a report's inputs from the store once.
+"""
+
+from __future__ import annotations
+
+from flowtui.reporting.loader import ReportInputs, load_inputs, report_from
+
+__all__ = ["ReportInputs", "load_inputs", "report_from"]
