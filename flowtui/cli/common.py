@@ -42,7 +42,7 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--area", metavar="PATH", help="area path prefix, e.g. 'Fabrikam\\Web'")
     group.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first completion date in the window")
     group.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last completion date in the window")
-    group.add_argument("--as-of", metavar="YYYY-MM-DDTHH:MM:SSZ", 
+    group.add_argument("--as-of", metavar="YYYY-MM-DDTHH:MM:SSZ",
                        help="evaluate 'now' at this instant (UTC; default now, or the demo organization's clock with --demo)")
 
 
