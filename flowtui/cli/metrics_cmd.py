@@ -83,11 +83,11 @@ def run(args: argparse.Namespace) -> int:
         return _explain(inputs.analysis, args.explain, args.format)
     report = report_from(inputs)
     if args.format == "json":
-        sys.stdout.write(dumps(report))
+        sys.stdout.write(report.to_json())
     elif args.format == "csv":
-        sys.stdout.write(report_csv(report))
+        sys.stdout.write(report_csv(report.as_document()))
     else:
-        print_report(report)
+        print_report(report.as_document())
     return 0
 
 

@@ -28,8 +28,9 @@ from flowtui.export import csvfmt
 from flowtui.export.atomic import FileSpec, prepare_directory, write_files
 from flowtui.export.excel_safe import safe_table
 from flowtui.export.flowset import FLOW_FILES, FLOW_HEADERS, METRICS_JSON, FlowData, flow_data, flow_tables
+from flowtui.reporting import MetricsReport
 from flowtui.export.powerbi import POWERBI_FILES, POWERBI_HEADERS, Table, cycle_time_minutes, powerbi_tables
-from flowtui.metrics import FlowPolicy, dumps
+from flowtui.metrics import FlowPolicy
 from flowtui.store import Store
 from flowtui.timeutil import to_utc, utc_now
 
@@ -66,8 +67,8 @@ def _write_table(table: Table, handle: TextIO) -> int:
     return csvfmt.write_rows(handle, table.header, table.rows)
 
 
-def _write_json(document: dict, handle: TextIO) -> None:
-    handle.write(dumps(document))
+def _write_report(report: MetricsReport, handle: TextIO) -> None:
+    handle.write(report.to_json())
 
 
 def _remove_if_empty(directory: Path) -> None:
@@ -123,7 +124,7 @@ def export(
         tables.extend(safe_table(t) for t in flow_tables(data))
     specs = [FileSpec(t.name, partial(_write_table, t)) for t in tables]
     if data is not None:
-        specs.append(FileSpec(METRICS_JSON, partial(_write_json, data.report)))
+        specs.append(FileSpec(METRICS_JSON, partial(_write_report, data.report)))
     created = not directory.exists()
     directory = prepare_directory(directory, ALL_FILES)
     try:

@@ -129,7 +129,7 @@ def test_dashboard_numbers_equal_flowtui_metrics(demo_store: Any, shell_settings
     from flowtui.reporting import load_inputs, report_from
 
     policy = FlowPolicy.from_settings(shell_settings)
-    cli = report_from(load_inputs(demo_store, policy, ItemFilter(projects=tuple(shell_settings.projects)), as_of=AS_OF))
+    cli = report_from(load_inputs(demo_store, policy, ItemFilter(projects=tuple(shell_settings.projects)), as_of=AS_OF)).as_document()
     dash = build_dashboard(demo_store, shell_settings, AS_OF).report
     for key in ("window", "throughput", "lead_time_days", "cycle_time_days", "age_days", "wip", "flow_efficiency",
                 "sle", "trends", "littles_law", "bottleneck"):
