@@ -13,8 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
 from flowtui.domain import PullRequest
-from flowtui.metrics.prs import cycle_hours
-from flowtui.screens.pull_requests_data import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, query_prs
+from flowtui.reporting.pull_requests import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, pr_rows, query_prs
 from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import Column, PagedTable
@@ -125,17 +124,7 @@ class PullRequestsScreen(PagedTableActions, DataView):
         self.query_state = page.query
         self._show_empty(page.store_total == 0)
         self._setup_columns()
-        rows = []
-        tz = self.policy().tz
-        for p in page.prs:
-            hours = cycle_hours(p)
-            approved = sum(1 for r in p.reviewers if r.vote > 0)
-            rows.append((
-                str(p.pull_request_id), p.repository_name, p.title, p.author_name, p.status,
-                p.created_at.astimezone(tz).date().isoformat(),
-                p.closed_at.astimezone(tz).date().isoformat() if p.closed_at else "",
-                "" if hours is None else f"{hours:.1f}", f"{approved}/{len(p.reviewers)}",
-            ))
+        rows = pr_rows(page.prs, self.policy().tz)
         self.query_one("#pr-table", PagedTable).set_rows(rows, [p.uid for p in page.prs])
         self._update_status()
         self.refresh_bindings()

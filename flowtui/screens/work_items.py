@@ -22,7 +22,7 @@ from flowtui.widgets.paged_table import Column, PagedTable
 from flowtui.widgets.safe_text import plain_text
 from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.timeline import legend, timeline_bar
-from flowtui.screens.work_items_data import (
+from flowtui.reporting.work_items import (
     BUCKETS,
     PAGE_SIZE,
     SORT_COLUMNS,
