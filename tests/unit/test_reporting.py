@@ -115,3 +115,26 @@ def test_typed_report_writes_the_engines_json_byte_for_byte(demo_store, as_of, w
     assert report.cycle_time_days.get("p85") == document["cycle_time_days"]["p85"]
     assert report.trends["throughput"] == tuple(document["trends"]["throughput"])
     assert report.window.from_ == document["window"]["from"]
+
+
+def test_demo_cli_and_dashboard_agree_on_the_demo_clock(demo_store, tmp_path, monkeypatch, capsys) -> None:
+    """`flowtui metrics --demo` evaluates at the demo organization's clock, as the TUI does, so the
+    dashboard's "done in window" and the CLI's count are one number on the same demo store."""
+    import json
+
+    from flowtui.cli.common import settings_from_args
+    from flowtui.cli.main import build_parser, main
+    from flowtui.demo_mode import demo_now
+    from flowtui.reporting.dashboard import build_dashboard
+
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var))
+    argv = ["metrics", "--demo", "--db", str(demo_store.path), "--format", "json"]
+    assert main(argv) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert demo_now() == NOW and cli["as_of"] == "2026-11-23T12:00:00Z"  # not the wall clock
+    dashboard = build_dashboard(demo_store, settings_from_args(build_parser().parse_args(argv)), demo_now())
+    done = cli["counts"]["completed_in_window"]
+    assert done > 100
+    assert {k.key: k for k in dashboard.kpis}["throughput"].note == f"{done} done in window"
+    assert dashboard.report is not None and dashboard.report.counts.completed_in_window == done
