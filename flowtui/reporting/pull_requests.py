@@ -58,6 +58,16 @@ class PrPage:
     total: int
     store_total: int
 
+    @property
+    def shown(self) -> int:
+        """Rows on this page."""
+        return len(self.prs)
+
+    @property
+    def is_subset(self) -> bool:
+        """True when filters narrow the store (the status line then adds the store's count)."""
+        return self.total != self.store_total
+
 
 @dataclass(frozen=True)
 class PrOptions:
