@@ -36,9 +36,9 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from flowtui.config import load_settings  # noqa: E402
 from flowtui.metrics import FlowPolicy  # noqa: E402
-from flowtui.screens.flow_data import compute_flow  # noqa: E402
-from flowtui.screens.pull_requests_data import PrQuery, query_prs  # noqa: E402
-from flowtui.screens.work_items_data import WorkItemQuery, query_context, query_page  # noqa: E402
+from flowtui.reporting.flow import compute_flow  # noqa: E402
+from flowtui.reporting.pull_requests import PrQuery, query_prs  # noqa: E402
+from flowtui.reporting.work_items import WorkItemQuery, query_context, query_page  # noqa: E402
 from flowtui.store import Store, open_store  # noqa: E402
 
 AS_OF = datetime(2026, 11, 23, 12, tzinfo=UTC)

@@ -266,8 +266,8 @@ def _health(d: Diagnosis, settings: Settings, store: Any, as_of: datetime | None
     when = as_of or utc_now().replace(microsecond=0)
     inputs = load_inputs(store, FlowPolicy.from_settings(settings), ItemFilter(projects=tuple(settings.projects)),
                          as_of=when)
-    d.sections["data_health"] = {h["code"]: {"count": h["count"], "message": h["message"]}
-                                 for h in report_from(inputs)["data_health"]}
+    d.sections["data_health"] = {h.code: {"count": h.count, "message": h.message}
+                                 for h in report_from(inputs).data_health}
 
 
 def _log_file(d: Diagnosis) -> None:

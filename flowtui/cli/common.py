@@ -15,7 +15,7 @@ from flowtui.config import Settings, load_settings
 from flowtui.domain import ItemFilter
 from flowtui.errors import UsageError
 from flowtui.store import Store, open_store
-from flowtui.timeutil import USER_DAY_RANGE, user_day_in_range
+from flowtui.timeutil import USER_DAY_RANGE, user_day_in_range, utc_now
 
 
 def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
@@ -46,7 +46,8 @@ def add_filter_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--area", metavar="PATH", help="area path prefix, e.g. 'Fabrikam\\Web'")
     group.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first completion date in the window")
     group.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last completion date in the window")
-    group.add_argument("--as-of", metavar="YYYY-MM-DDTHH:MM:SSZ", help="evaluate 'now' at this instant (UTC)")
+    group.add_argument("--as-of", metavar="YYYY-MM-DDTHH:MM:SSZ",
+                       help="evaluate 'now' at this instant (UTC; default now, or the demo organization's clock with --demo)")
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -124,6 +125,19 @@ def parse_as_of(text: str | None) -> datetime | None:
     if not user_day_in_range(instant.date()):
         raise UsageError(f"--as-of {text!r} is out of range; {hint}")
     return instant
+
+
+def report_as_of(args: argparse.Namespace) -> datetime:
+    """The instant a report is computed at: `--as-of`, else the demo organization's clock with
+    `--demo` (the instant the TUI uses, so the CLI and the dashboard agree on the demo store), else now."""
+    given = parse_as_of(getattr(args, "as_of", None))
+    if given is not None:
+        return given
+    if getattr(args, "demo", False):
+        from flowtui.demo_mode import demo_now
+
+        return demo_now()
+    return utc_now().replace(microsecond=0)
 
 
 def plain_console(file: Any = None, *, stderr: bool = False) -> Any:

@@ -21,9 +21,9 @@ from flowtui.cli.common import (
     add_common_options,
     add_filter_options,
     item_filter_from_args,
-    parse_as_of,
     parse_day,
     reading_store,
+    report_as_of,
     settings_from_args,
 )
 from flowtui.cli.metrics_cmd import add_policy_options, policy_from_args
@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     # Validate every flag before the store is opened, so a typo never creates or touches a store.
     if args.xlsx:
         require_xlsxwriter()
-    as_of = parse_as_of(getattr(args, "as_of", None))
+    as_of = report_as_of(args)
     window_from = parse_day(getattr(args, "date_from", None), "--from")
     window_to = parse_day(getattr(args, "date_to", None), "--to")
     settings = settings_from_args(args)

@@ -15,10 +15,10 @@ from flowtui.cli.common import (
     add_common_options,
     add_filter_options,
     item_filter_from_args,
-    parse_as_of,
     parse_day,
     plain_console,
     reading_store,
+    report_as_of,
     settings_from_args,
 )
 from flowtui.errors import UsageError
@@ -26,7 +26,6 @@ from flowtui.export.csvfmt import encode_row
 from flowtui.metrics import NO_DATA, Analysis, FlowPolicy, dumps, explain_item, explain_lines
 from flowtui.reporting import ReportInputs, load_inputs, report_from
 from flowtui.metrics.calendar import resolve_window
-from flowtui.timeutil import utc_now
 
 
 def add_policy_options(parser: argparse.ArgumentParser) -> None:
@@ -65,7 +64,7 @@ def load_analysis(
     (the same path the export and the TUI use). `policy` replaces the one built from the flags."""
     settings = settings_from_args(args)
     policy = policy or policy_from_args(args, settings)
-    as_of = parse_as_of(getattr(args, "as_of", None)) or utc_now().replace(microsecond=0)
+    as_of = report_as_of(args)
     window_from = parse_day(getattr(args, "date_from", None), "--from")
     window_to = parse_day(getattr(args, "date_to", None), "--to")
     resolve_window(as_of, policy.tz, window_from, window_to)  # UsageError when from > to, before any work
@@ -81,11 +80,11 @@ def run(args: argparse.Namespace) -> int:
         return _explain(inputs.analysis, args.explain, args.format)
     report = report_from(inputs)
     if args.format == "json":
-        sys.stdout.write(dumps(report))
+        sys.stdout.write(report.to_json())
     elif args.format == "csv":
-        sys.stdout.write(report_csv(report))
+        sys.stdout.write(report_csv(report.as_document()))
     else:
-        print_report(report)
+        print_report(report.as_document())
     return 0
 
 

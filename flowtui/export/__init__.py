@@ -34,9 +34,10 @@ from flowtui.export import csvfmt
 from flowtui.export.atomic import FileSpec, prepare_directory, write_files
 from flowtui.export.excel_safe import safe_table
 from flowtui.export.flowset import FLOW_FILES, FLOW_HEADERS, METRICS_JSON, FlowData, flow_data, flow_tables
+from flowtui.reporting import MetricsReport
 from flowtui.export.powerbi import POWERBI_FILES, POWERBI_HEADERS, Table, cycle_time_minutes, powerbi_tables
 from flowtui.export.workbook import WORKBOOK_NAME, check_limits, require_xlsxwriter, write_workbook
-from flowtui.metrics import FlowPolicy, dumps
+from flowtui.metrics import FlowPolicy
 from flowtui.store import Store
 from flowtui.timeutil import to_utc, utc_now
 
@@ -83,8 +84,8 @@ def _write_table(table: Table, handle: TextIO, bom: bool = False) -> int:
     return csvfmt.write_rows(handle, table.header, table.rows)
 
 
-def _write_json(document: dict, handle: TextIO) -> None:
-    handle.write(dumps(document))
+def _write_report(report: MetricsReport, handle: TextIO) -> None:
+    handle.write(report.to_json())
 
 
 def _write_workbook(tables: list[Table], as_of: datetime, cut: list[int], handle: BinaryIO) -> None:
@@ -153,7 +154,7 @@ def export(
         tables.extend(flow)
     specs = [FileSpec(t.name, partial(_write_table, t, bom=bom and t.name in flow_names)) for t in tables]
     if data is not None:
-        specs.append(FileSpec(METRICS_JSON, partial(_write_json, data.report)))
+        specs.append(FileSpec(METRICS_JSON, partial(_write_report, data.report)))
     cut: list[int] = []
     if workbook:
         check_limits(tables)

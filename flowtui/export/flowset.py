@@ -3,7 +3,7 @@
 Every value comes from `flowtui.metrics` — the same analysis and report `flowtui metrics` prints for
 the same filters, window and `--as-of`; nothing is re-derived here:
 
-* `metrics.json` is `build_report(...)` serialised by `flowtui.metrics.dumps`.
+* `metrics.json` is the typed report's `to_json()` (the bytes `flowtui metrics --format json` prints).
 * `throughput_weekly.csv` is the report's `throughput.weekly` (the weeks overlapping the window).
 * `work_items.csv` has one row per item that exists at as_of and matches the filters (removed items
   included, with bucket `removed`), ordered by id; the window does not restrict it, so WIP and aging
@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
-from typing import Any
 
 from flowtui.config import Settings
 from flowtui.domain import ItemFilter, PullRequest
 from flowtui.export.powerbi import Table
 from flowtui.metrics import Analysis, FlowPolicy
 from flowtui.metrics.stats import round3
-from flowtui.reporting import load_inputs, report_from
+from flowtui.reporting import MetricsReport, load_inputs, report_from
 from flowtui.store import Store
 
 FLOW_HEADERS: dict[str, tuple[str, ...]] = {
@@ -50,7 +49,7 @@ class FlowData:
     """The analysis (per item) and the §7.8 report, computed once for the whole flow set."""
 
     analysis: Analysis
-    report: dict[str, Any]
+    report: MetricsReport
 
 
 def flow_data(
@@ -96,7 +95,7 @@ def flow_tables(data: FlowData) -> list[Table]:
         transitions.extend(
             (w.id, s.rev, s.at, s.from_state, s.state, s.changed_by) for s in fl.steps if s.is_transition
         )
-    weekly = [(row["week"], row["count"]) for row in data.report["throughput"]["weekly"]]
+    weekly = [(row.week, row.count) for row in data.report.throughput.weekly]
     return [
         Table("work_items.csv", FLOW_HEADERS["work_items.csv"], items),
         Table("transitions.csv", FLOW_HEADERS["transitions.csv"], transitions),

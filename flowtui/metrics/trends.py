@@ -79,4 +79,19 @@ def trends(flows: Sequence[ItemFlow], pull_requests: Sequence[PullRequest], poli
     }
 
 
-__all__ = ["TREND_WEEKS", "trends"]
+__all__ = ["TREND_WEEKS", "completed_by_week", "trends"]
+
+
+def completed_by_week(flows: Sequence[ItemFlow], policy: FlowPolicy, as_of: datetime,
+                      weeks: int = TREND_WEEKS) -> list[list[ItemFlow]]:
+    """The items (not removed) completed in each of the last `weeks` complete ISO weeks, oldest first:
+    the same weeks and bounds as `trends`, for per-week statistics it does not compute itself."""
+    tz = policy.tz
+    mondays = complete_weeks(as_of, tz, weeks)
+    bounds = [day_start_ts(m, tz) for m in mondays] + [day_start_ts(mondays[-1] + timedelta(days=7), tz)]
+    out: list[list[ItemFlow]] = [[] for _ in mondays]
+    for f in flows:
+        done = f.completed_step
+        if f.bucket != REMOVED and done is not None and bounds[0] <= done.ts < bounds[-1]:
+            out[bisect_right(bounds, done.ts) - 1].append(f)
+    return out

@@ -16,8 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import Footer, Static
 
-from flowtui.metrics import percentile
-from flowtui.screens.flow_data import FlowData, compute_flow, shared_analysis
+from flowtui.reporting.flow import FlowData, compute_flow, shared_analysis
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.charts import (
@@ -107,7 +106,7 @@ def draw_throughput(data: FlowData) -> Callable[[int, int], list[Text]]:
         bar = max(1, min(6, (width - AXIS - LEGEND) // n - 1))
         labels = [w.split("-")[-1] if bar >= 2 else "" for w, _ in data.weekly]
         counts = [c for _, c in data.weekly]
-        median = percentile(sorted(counts), 50)
+        median = data.weekly_median
         marks = [Mark("median", median, "green")] if median is not None else []
         return run_chart(labels, counts, height=max(2, height - 2), bar_width=bar, gap=1, marks=marks)
     return draw

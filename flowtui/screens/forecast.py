@@ -18,8 +18,7 @@ from textual.containers import Horizontal, Vertical
 from textual.validation import Integer
 from textual.widgets import Button, DataTable, Footer, Input, Label, Static
 
-from flowtui.metrics import Analysis
-from flowtui.screens.forecast_data import MAX_DAYS, MAX_ITEMS, ForecastRun, load_analysis, run_forecast
+from flowtui.reporting.forecast import MAX_DAYS, MAX_ITEMS, Analysis, ForecastRun, load_analysis, run_forecast
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.charts import Chart, Mark, histogram, integer_bins

@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual.binding import Binding
+from textual.widgets import Select, Static
 
-from flowtui.widgets.paged_table import PagedTable
+from flowtui.widgets.paged_table import Column, PagedTable
 
 
 def table_view_bindings(prefix: str) -> list[Binding]:
@@ -35,13 +36,22 @@ class PagedTableActions:
     """Mix into a DataView that has `page` (the shown page or None), `query_state` (with `offset`,
     `descending` and `with_(...)`) and `_request(query)`.
 
-    Set ID_PREFIX (the screen's widgets are `#{prefix}-table`, `-empty`, `-body`, `-filters`,
-    `-status`, `-search`, `-detail`), FILTER_IDS (the filter fields in focus order) and PAGE_SIZE.
+    The two table screens are this one implementation with two configurations: ID_PREFIX (the
+    screen's widgets are `#{prefix}-table`, `-empty`, `-body`, `-filters`, `-status`, `-search`,
+    `-detail`), FILTER_IDS (the filter fields in focus order), PAGE_SIZE, COLUMNS ((label, key,
+    width)), SORT_COLUMNS (the keys the store can sort by; the first is the fallback), NEWEST_FIRST
+    (sort keys that start descending), SELECTS ((widget id, query field, prompt)) and ROW_NOUN (the
+    status line's "Items" / "PRs"). Pages have `query`, `total`, `store_total`, `shown` and `is_subset`.
     """
 
     ID_PREFIX: ClassVar[str]
     FILTER_IDS: ClassVar[tuple[str, ...]]
     PAGE_SIZE: ClassVar[int]
+    COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]]
+    SORT_COLUMNS: ClassVar[tuple[str, ...]]
+    NEWEST_FIRST: ClassVar[tuple[str, ...]] = ()
+    SELECTS: ClassVar[tuple[tuple[str, str, str], ...]]
+    ROW_NOUN: ClassVar[str]
     page: Any
     query_state: Any
 
@@ -67,6 +77,53 @@ class PagedTableActions:
         if action == "prev_page":
             return page.query.offset > 0
         return True
+
+    def _setup_columns(self) -> None:
+        """Headers with ▲/▼ on the sorted column."""
+        q = self.query_state
+        self._table().set_columns([
+            Column(label + ((" ▼" if q.descending else " ▲") if key == q.order_by else ""), key, width)
+            for label, key, width in self.COLUMNS
+        ])
+
+    def _update_status(self) -> None:
+        """`Items 1–500 of 1,200 (page 1/3) · sorted by id ↑` (plus the store's count when filtered)."""
+        page = self.page
+        if page is None:
+            return
+        q, size = page.query, self.PAGE_SIZE
+        first = q.offset + 1 if page.total else 0
+        pages = max(1, -(-page.total // size))
+        text = (f"{self.ROW_NOUN} {first:,}–{q.offset + page.shown:,} of {page.total:,} (page {q.offset // size + 1}/{pages})"
+                f" · sorted by {q.order_by} {'↓' if q.descending else '↑'}")
+        if page.is_subset:
+            text += f" · {page.store_total:,} in the store"
+        self.query_one(f"#{self.ID_PREFIX}-status", Static).update(text)  # type: ignore[attr-defined]
+
+    def _sort_by_header(self, event: PagedTable.HeaderSelected) -> None:
+        """A header click sorts by that column (again: flips the direction); others say why not."""
+        key = event.column_key
+        if key not in self.SORT_COLUMNS:
+            self.notify(f"The table cannot be sorted by {event.label.strip(' ▲▼')}.",  # type: ignore[attr-defined]
+                        severity="warning")
+            return
+        q = self.query_state
+        self._request(q.with_(order_by=key, descending=not q.descending if key == q.order_by else False))
+
+    def _select_field_changed(self, event: Select.Changed) -> None:
+        """A filter picker changed: re-query with its field (no choice = no filter)."""
+        field = next((f for wid, f, _ in self.SELECTS if wid == event.select.id), None)
+        if field is None:
+            return
+        value = None if event.value == Select.NULL else str(event.value)
+        if getattr(self.query_state, field) != value:
+            self._request(self.query_state.with_(**{field: value}))
+
+    def action_cycle_sort(self) -> None:
+        columns = self.SORT_COLUMNS
+        current = self.query_state.order_by
+        following = columns[(columns.index(current) + 1) % len(columns)] if current in columns else columns[0]
+        self._request(self.query_state.with_(order_by=following, descending=following in self.NEWEST_FIRST))
 
     def action_cursor_down(self) -> None:
         self._table().action_cursor_down()

@@ -13,8 +13,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
 from flowtui.domain import PullRequest
-from flowtui.metrics.prs import cycle_hours
-from flowtui.screens.pull_requests_data import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, query_prs
+from flowtui.reporting.pull_requests import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, pr_rows, query_prs
 from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import Column, PagedTable
@@ -25,7 +24,7 @@ from flowtui.widgets.status_bar import StatusBar
 COLUMNS = (("ID", "id", 5), ("Repo", "repository", 10), ("Title", "title", 30), ("Author", "author", 14),
            ("Status", "status", 9), ("Created", "created_at", 10), ("Closed", "closed_at", 10),
            ("Cycle h", "cycle", 7), ("Votes", "votes", 5))
-_SELECTS = (("pr-repo", "repository", "Repository"), ("pr-author", "author", "Author"),
+SELECTS_PR = (("pr-repo", "repository", "Repository"), ("pr-author", "author", "Author"),
             ("pr-reviewer", "reviewer", "Reviewer"))
 
 
@@ -44,6 +43,11 @@ class PullRequestsScreen(PagedTableActions, DataView):
     ERROR_PREFIX = "Could not load the pull requests"
 
     ID_PREFIX = "pr"
+    COLUMNS = COLUMNS
+    SORT_COLUMNS = SORT_COLUMNS
+    NEWEST_FIRST = ("closed_at", "created_at")
+    SELECTS = SELECTS_PR
+    ROW_NOUN = "PRs"
     FILTER_IDS = ('pr-repo', 'pr-author', 'pr-reviewer', 'pr-search')
     PAGE_SIZE = PAGE_SIZE
 
@@ -60,7 +64,7 @@ class PullRequestsScreen(PagedTableActions, DataView):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Horizontal(id="pr-filters", classes="filter-bar"):
-            for wid, _, prompt in _SELECTS:
+            for wid, _, prompt in SELECTS_PR:
                 yield Select[str]([], prompt=prompt, id=wid)
             yield Input(placeholder="/ search title or id", id="pr-search")
         yield Static(EMPTY_TEXT, id="pr-empty", classes="view-empty")
@@ -125,42 +129,12 @@ class PullRequestsScreen(PagedTableActions, DataView):
         self.query_state = page.query
         self._show_empty(page.store_total == 0)
         self._setup_columns()
-        rows = []
-        tz = self.policy().tz
-        for p in page.prs:
-            hours = cycle_hours(p)
-            approved = sum(1 for r in p.reviewers if r.vote > 0)
-            rows.append((
-                str(p.pull_request_id), p.repository_name, p.title, p.author_name, p.status,
-                p.created_at.astimezone(tz).date().isoformat(),
-                p.closed_at.astimezone(tz).date().isoformat() if p.closed_at else "",
-                "" if hours is None else f"{hours:.1f}", f"{approved}/{len(p.reviewers)}",
-            ))
+        rows = pr_rows(page.prs, self.policy().tz)
         self.query_one("#pr-table", PagedTable).set_rows(rows, [p.uid for p in page.prs])
         self._update_status()
         self.refresh_bindings()
         if not page.prs:
             self.query_one("#pr-detail-text", Static).update("No pull request matches the filters.")
-
-    def _setup_columns(self) -> None:
-        q = self.query_state
-        self.query_one("#pr-table", PagedTable).set_columns([
-            Column(label + ((" ▼" if q.descending else " ▲") if key == q.order_by else ""), key, width)
-            for label, key, width in COLUMNS
-        ])
-
-    def _update_status(self) -> None:
-        page = self.page
-        if page is None:
-            return
-        q = page.query
-        first = q.offset + 1 if page.total else 0
-        pages = max(1, -(-page.total // PAGE_SIZE))
-        text = (f"PRs {first:,}–{q.offset + len(page.prs):,} of {page.total:,} (page {q.offset // PAGE_SIZE + 1}/{pages})"
-                f" · sorted by {q.order_by} {'↓' if q.descending else '↑'}")
-        if page.total != page.store_total:
-            text += f" · {page.store_total:,} in the store"
-        self.query_one("#pr-status", Static).update(text)
 
     @on(PagedTable.RowHighlighted, "#pr-table")
     def _row_highlighted(self, event: PagedTable.RowHighlighted) -> None:
@@ -171,12 +145,7 @@ class PullRequestsScreen(PagedTableActions, DataView):
     # --- filters ---------------------------------------------------------------------------
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
-        field = next((f for wid, f, _ in _SELECTS if wid == event.select.id), None)
-        if field is None:
-            return
-        value = None if event.value == Select.NULL else str(event.value)
-        if getattr(self.query_state, field) != value:
-            self._request(self.query_state.with_(**{field: value}))
+        self._select_field_changed(event)
 
     @on(Input.Changed, "#pr-search")
     def _search_changed(self, event: Input.Changed) -> None:
@@ -188,24 +157,13 @@ class PullRequestsScreen(PagedTableActions, DataView):
         self.action_focus_table()
 
     # --- actions (cursor, paging and order come from PagedTableActions) ----------------------
-    def action_cycle_sort(self) -> None:
-        current = self.query_state.order_by
-        following = SORT_COLUMNS[(SORT_COLUMNS.index(current) + 1) % len(SORT_COLUMNS)]
-        self._request(self.query_state.with_(order_by=following, descending=following in ("closed_at", "created_at")))
-
-
     @on(PagedTable.HeaderSelected, "#pr-table")
     def _header_selected(self, event: PagedTable.HeaderSelected) -> None:
-        key = event.column_key
-        if key not in SORT_COLUMNS:
-            self.notify(f"The table cannot be sorted by {event.label.strip(' ▲▼')}.", severity="warning")
-            return
-        q = self.query_state
-        self._request(q.with_(order_by=key, descending=not q.descending if key == q.order_by else False))
+        self._sort_by_header(event)
 
     def action_clear_filters(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):
-            for wid, _, _ in _SELECTS:
+            for wid, _, _ in SELECTS_PR:
                 self.query_one(f"#{wid}", Select).clear()
             self.query_one("#pr-search", Input).value = ""
         q = self.query_state

@@ -18,7 +18,7 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from flowtui.messages import DataChanged
-from flowtui.metrics import FlowPolicy
+from flowtui.reporting import FlowPolicy
 from flowtui.screens.worker_errors import ReportsWorkerErrors, error_text
 
 if TYPE_CHECKING:

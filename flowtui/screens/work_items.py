@@ -22,7 +22,7 @@ from flowtui.widgets.paged_table import Column, PagedTable
 from flowtui.widgets.safe_text import plain_text
 from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.timeline import legend, timeline_bar
-from flowtui.screens.work_items_data import (
+from flowtui.reporting.work_items import (
     BUCKETS,
     PAGE_SIZE,
     SORT_COLUMNS,
@@ -39,7 +39,7 @@ from flowtui.screens.work_items_data import (
 #: (label, key, width) of the table columns (fixed widths: the PagedTable measures nothing).
 COLUMNS = (("ID", "id", 6), ("Type", "type", 12), ("State", "state", 12), ("Bucket", "bucket", 7),
            ("Title", "title", 40), ("Assigned to", "assigned_to", 16), ("Changed", "changed_at", 10))
-_SELECTS = (("wi-type", "type", "Type"), ("wi-state", "state", "State"), ("wi-bucket", "bucket", "Bucket"),
+SELECTS_WI = (("wi-type", "type", "Type"), ("wi-state", "state", "State"), ("wi-bucket", "bucket", "Bucket"),
             ("wi-assignee", "assignee", "Assignee"))
 
 
@@ -63,6 +63,10 @@ class WorkItemsScreen(PagedTableActions, DataView):
     ERROR_PREFIX = "Could not load the work items"
     FILTER_IDS = ('wi-type', 'wi-state', 'wi-bucket', 'wi-assignee', 'wi-area', 'wi-tag', 'wi-search')
     PAGE_SIZE = PAGE_SIZE
+    COLUMNS = COLUMNS
+    SORT_COLUMNS = SORT_COLUMNS
+    SELECTS = SELECTS_WI
+    ROW_NOUN = "Items"
 
     AUTO_FOCUS = "#wi-table"
     BINDINGS = table_view_bindings("work_items")
@@ -79,7 +83,7 @@ class WorkItemsScreen(PagedTableActions, DataView):
     def compose(self) -> ComposeResult:
         yield StatusBar()
         with Horizontal(id="wi-filters", classes="filter-bar"):
-            for wid, _, prompt in _SELECTS:
+            for wid, _, prompt in SELECTS_WI:
                 yield Select[str]([], prompt=prompt, id=wid)
             yield Input(placeholder="Area path", id="wi-area")
             yield Input(placeholder="Tag", id="wi-tag")
@@ -149,6 +153,7 @@ class WorkItemsScreen(PagedTableActions, DataView):
         self._show_empty(page.store_total == 0)
         table = self.query_one("#wi-table", PagedTable)
         if self._sorted_by != (page.query.order_by, page.query.descending):
+            self._sorted_by = (page.query.order_by, page.query.descending)
             self._setup_columns()
         tz = self.policy().tz
         table.set_rows(
@@ -160,28 +165,6 @@ class WorkItemsScreen(PagedTableActions, DataView):
         self.refresh_bindings()
         if not page.items:
             self.query_one("#wi-detail-text", Static).update("No work item matches the filters.")
-
-    def _setup_columns(self) -> None:
-        q = self.query_state
-        self._sorted_by = (q.order_by, q.descending)
-        self.query_one("#wi-table", PagedTable).set_columns([
-            Column(label + ((" ▼" if q.descending else " ▲") if key == q.order_by else ""), key, width)
-            for label, key, width in COLUMNS
-        ])
-
-    def _update_status(self) -> None:
-        page = self.page
-        if page is None:
-            return
-        q = page.query
-        first = q.offset + 1 if page.total else 0
-        last = q.offset + len(page.items)
-        pages = max(1, -(-page.total // PAGE_SIZE))
-        text = (f"Items {first:,}–{last:,} of {page.total:,} (page {q.offset // PAGE_SIZE + 1}/{pages})"
-                f" · sorted by {q.order_by} {'↓' if q.descending else '↑'}")
-        if q.is_filtered:
-            text += f" · {page.store_total:,} in the store"
-        self.query_one("#wi-status", Static).update(text)
 
     # --- detail ----------------------------------------------------------------------------
     @on(PagedTable.RowHighlighted, "#wi-table")
@@ -215,12 +198,7 @@ class WorkItemsScreen(PagedTableActions, DataView):
     # --- filters ---------------------------------------------------------------------------
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
-        field = next((f for wid, f, _ in _SELECTS if wid == event.select.id), None)
-        if field is None:
-            return
-        value = None if event.value == Select.NULL else str(event.value)
-        if getattr(self.query_state, field) != value:
-            self._request(self.query_state.with_(**{field: value}))
+        self._select_field_changed(event)
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
@@ -236,25 +214,13 @@ class WorkItemsScreen(PagedTableActions, DataView):
         self.action_focus_table()
 
     # --- actions (cursor, paging and order come from PagedTableActions) ----------------------
-    def action_cycle_sort(self) -> None:
-        current = self.query_state.order_by
-        following = SORT_COLUMNS[(SORT_COLUMNS.index(current) + 1) % len(SORT_COLUMNS)] if current in SORT_COLUMNS else "id"
-        self._request(self.query_state.with_(order_by=following, descending=False))
-
-
     @on(PagedTable.HeaderSelected, "#wi-table")
     def _header_selected(self, event: PagedTable.HeaderSelected) -> None:
-        key = event.column_key
-        if key not in SORT_COLUMNS:
-            self.notify(f"The table cannot be sorted by {event.label.strip(' ▲▼')}.", severity="warning")
-            return
-        q = self.query_state
-        descending = not q.descending if key == q.order_by else False
-        self._request(q.with_(order_by=key, descending=descending))
+        self._sort_by_header(event)
 
     def action_clear_filters(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):
-            for wid, _, _ in _SELECTS:
+            for wid, _, _ in SELECTS_WI:
                 self.query_one(f"#{wid}", Select).clear()
             for wid in ("wi-area", "wi-tag", "wi-search"):
                 self.query_one(f"#{wid}", Input).value = ""

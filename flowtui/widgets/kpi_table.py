@@ -1,34 +1,20 @@
 """The dashboard's KPI table: one row per KPI with its value, change vs the previous period and a sparkline.
 
-`Kpi` is plain data (built by the dashboard from the metrics report); `sparkline` and `change_text`
+`Kpi` is plain data (built by `flowtui.reporting.dashboard` from the metrics report); `sparkline` and `change_text`
 are pure functions, so the table's look is testable without an app.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
 
+from flowtui.reporting.dashboard import Kpi
+
 BLOCKS = "▁▂▃▄▅▆▇█"
-
-
-@dataclass(frozen=True)
-class Kpi:
-    """One dashboard row. `better` says which direction is good ("up", "down" or "" for neutral)."""
-
-    key: str
-    label: str
-    value: float | None
-    unit: str
-    previous: float | None
-    series: tuple[float | None, ...]
-    better: str = "down"
-    note: str = ""
-    decimals: int = 1
 
 
 def sparkline(values: Sequence[float | None]) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from conftest_views import AS_OF as VIEWS_AS_OF
 
-from flowtui.screens.dashboard import build_dashboard, data_age, kpis_from
+from flowtui.reporting.dashboard import build_dashboard, kpis_from
+from flowtui.screens.dashboard import data_age
 from flowtui.sync.progress import SyncProgress
 from flowtui.widgets.kpi_table import change_text, format_value, sparkline
 from flowtui.widgets.sync_progress import SyncBoard
@@ -92,7 +93,7 @@ def test_dashboard_wip_matches_the_views_store(views_store: Any, views_settings:
     data = build_dashboard(views_store, views_settings, VIEWS_AS_OF)
     kpis = {k.key: k for k in data.kpis}
     assert not data.empty and kpis["wip"].value == 480
-    assert data.report["counts"]["doing"] == 480
+    assert data.report is not None and data.report.counts.doing == 480
 
 
 def test_previous_window_agrees_with_a_full_report(demo_store: Any, shell_settings: Any) -> None:
@@ -101,7 +102,7 @@ def test_previous_window_agrees_with_a_full_report(demo_store: Any, shell_settin
 
     from flowtui.metrics import FlowPolicy, analyse, build_report
     from flowtui.metrics.calendar import resolve_window
-    from flowtui.screens.dashboard import previous_window
+    from flowtui.reporting.dashboard import previous_window
 
     policy = FlowPolicy.from_settings(shell_settings)
     analysis = analyse(demo_store.work_item_histories(changes_only=True), demo_store.state_categories(), policy, AS_OF)
@@ -133,9 +134,9 @@ def test_dashboard_numbers_equal_flowtui_metrics(demo_store: Any, shell_settings
     dash = build_dashboard(demo_store, shell_settings, AS_OF).report
     for key in ("window", "throughput", "lead_time_days", "cycle_time_days", "age_days", "wip", "flow_efficiency",
                 "sle", "trends", "littles_law", "bottleneck"):
-        assert dash[key] == cli[key], key
-    assert dash["pull_requests"]["cycle_time_hours"] == cli["pull_requests"]["cycle_time_hours"]
-    assert dash["counts"] == cli["counts"]
+        assert getattr(dash, key) == getattr(cli, key), key
+    assert dash is not None and dash.pull_requests.cycle_time_hours == cli.pull_requests.cycle_time_hours
+    assert dash.counts == cli.counts
 
 
 def test_dashboard_of_an_empty_or_missing_store(empty_store: Any, views_settings: Any) -> None:

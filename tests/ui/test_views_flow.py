@@ -14,7 +14,7 @@ from conftest_views import ViewsApp, wait_for_views
 from textual.widgets import Static
 
 from flowtui.screens.flow import CHARTS, FlowScreen
-from flowtui.screens.flow_data import FlowData
+from flowtui.reporting.flow import FlowData
 
 
 def _app(store, settings) -> ViewsApp:  # noqa: ANN001 - fixtures
@@ -52,8 +52,8 @@ async def test_chart_data_and_switching(views_store, views_settings) -> None:
         assert [(state, len(ages)) for state, ages in data.aging] == [("Active", 240), ("Review", 240)]
         assert data.cfd[-1][1] == {"todo": 216, "doing": 480, "done": 480}
         # the lines are the report's own cycle-time percentiles
-        cycle = data.report["cycle_time_days"]
-        assert data.lines == [(f"p{p}", cycle[f"p{p}"]) for p in (50, 85, 95)]
+        cycle = data.report.cycle_time_days
+        assert data.lines == [(f"p{p}", cycle.get(f"p{p}")) for p in (50, 85, 95)]
         assert all(ages == sorted(ages) for _, ages in data.aging)
         screen = app.screen
         assert isinstance(screen, FlowScreen)

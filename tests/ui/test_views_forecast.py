@@ -15,7 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from flowtui.metrics import FlowPolicy, build_forecast, percentile
 from flowtui.metrics import forecast as fc
 from flowtui.screens.forecast import ForecastScreen
-from flowtui.screens.forecast_data import load_analysis, trial_outcomes
+from flowtui.reporting.forecast import load_analysis, trial_outcomes
 from flowtui.store import open_store
 from flowtui.timeutil import parse_ado_datetime
 

@@ -13,7 +13,7 @@ from conftest_views import ViewsApp, wait_for_views
 from textual.widgets import Input, Select, Static
 
 from flowtui.screens.pull_requests import PullRequestsScreen
-from flowtui.screens.pull_requests_data import VOTE_LABELS, vote_label
+from flowtui.reporting.pull_requests import VOTE_LABELS, vote_label
 from flowtui.widgets.paged_table import PagedTable
 
 

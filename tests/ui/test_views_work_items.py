@@ -18,7 +18,7 @@ from textual.widgets import Input, Select, Static
 
 from flowtui.domain import ItemFilter
 from flowtui.screens.work_items import WorkItemsScreen
-from flowtui.screens.work_items_data import PAGE_SIZE
+from flowtui.reporting.work_items import PAGE_SIZE
 from flowtui.widgets.paged_table import PagedTable
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from flowtui.demo import generate_org
 from flowtui.domain import ItemFilter, StateCategory, WorkItem, WorkItemHistory, Revision
-from flowtui.metrics import FlowPolicy, dumps, settle_cutoff, settled_states
+from flowtui.metrics import FlowPolicy, build_report, dumps, settle_cutoff, settled_states
 from flowtui.reporting import load_inputs, report_from
 from flowtui.store import open_store
 
@@ -47,7 +47,7 @@ def test_settled_shortcut_gives_the_same_report(demo_store, as_of, window_from, 
     kwargs = dict(as_of=as_of, window_from=window_from, window_to=window_to)
     full = load_inputs(demo_store, policy, ItemFilter(), every_item=True, **kwargs)
     lean = load_inputs(demo_store, policy, ItemFilter(), every_item=False, **kwargs)
-    assert dumps(report_from(lean)) == dumps(report_from(full))
+    assert report_from(lean).to_json() == report_from(full).to_json()
     # The shortcut must actually have skipped items, and counted each one it skipped.
     assert sum(lean.analysis.settled.values()) > 0
     assert len(lean.analysis.flows) + sum(lean.analysis.settled.values()) == len(full.analysis.flows)
@@ -93,7 +93,48 @@ def test_data_health_covers_the_report_horizon_only(tmp_path) -> None:
         store.upsert_revisions([*old.revisions, *new.revisions])
     for every_item in (True, False):
         report = report_from(load_inputs(store, FlowPolicy(), as_of=NOW, every_item=every_item))
-        skip = [f for f in report["data_health"] if f["code"] == "done_without_doing"]
-        assert [f["count"] for f in skip] == [1]
-        assert report["counts"]["items"] == 2 and report["counts"]["done"] == 2
+        skip = [f for f in report.data_health if f.code == "done_without_doing"]
+        assert [f.count for f in skip] == [1]
+        assert report.counts.items == 2 and report.counts.done == 2
     store.close()
+
+
+@pytest.mark.parametrize(("as_of", "window_from", "window_to", "policy"), CASES[:2] + CASES[3:])
+def test_typed_report_writes_the_engines_json_byte_for_byte(demo_store, as_of, window_from, window_to, policy) -> None:
+    """The typed report replaces the dict at the layer boundary; `to_json()` must be the exact
+    bytes of the engine's document (keys, order, rounding, non-default percentiles and zones)."""
+    inputs = load_inputs(demo_store, policy, ItemFilter(), as_of=as_of, window_from=window_from, window_to=window_to)
+    document = build_report(None, inputs.states, inputs.prs, inputs.runs, policy, as_of=inputs.analysis.as_of,
+                            window_from=window_from, window_to=window_to, filters=inputs.item_filter,
+                            last_success=inputs.last_success, analysis=inputs.analysis, history=inputs.history)
+    report = report_from(inputs)
+    assert report.to_json() == dumps(document)
+    assert report.as_document() == document
+    # Typed access reads the same numbers the document holds.
+    assert report.counts.completed_in_window == document["counts"]["completed_in_window"] > 0
+    assert report.cycle_time_days.get("p85") == document["cycle_time_days"]["p85"]
+    assert report.trends["throughput"] == tuple(document["trends"]["throughput"])
+    assert report.window.from_ == document["window"]["from"]
+
+
+def test_demo_cli_and_dashboard_agree_on_the_demo_clock(demo_store, tmp_path, monkeypatch, capsys) -> None:
+    """`flowtui metrics --demo` evaluates at the demo organization's clock, as the TUI does, so the
+    dashboard's "done in window" and the CLI's count are one number on the same demo store."""
+    import json
+
+    from flowtui.cli.common import settings_from_args
+    from flowtui.cli.main import build_parser, main
+    from flowtui.demo_mode import demo_now
+    from flowtui.reporting.dashboard import build_dashboard
+
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var))
+    argv = ["metrics", "--demo", "--db", str(demo_store.path), "--format", "json"]
+    assert main(argv) == 0
+    cli = json.loads(capsys.readouterr().out)
+    assert demo_now() == NOW and cli["as_of"] == "2026-11-23T12:00:00Z"  # not the wall clock
+    dashboard = build_dashboard(demo_store, settings_from_args(build_parser().parse_args(argv)), demo_now())
+    done = cli["counts"]["completed_in_window"]
+    assert done > 100
+    assert {k.key: k for k in dashboard.kpis}["throughput"].note == f"{done} done in window"
+    assert dashboard.report is not None and dashboard.report.counts.completed_in_window == done

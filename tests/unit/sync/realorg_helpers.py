@@ -44,7 +44,7 @@ def run(tmp_path: Path, sim: SimulatedAdo, *, since: date | None = None, now: da
 def report(path: Path, as_of: datetime, window_from: date) -> dict[str, Any]:
     """The metrics report of a store (as `flowtui metrics --format json`), minus the sync-run facts."""
     with open_store(path) as store:
-        out = report_from(load_inputs(store, FlowPolicy(), as_of=as_of, window_from=window_from))
+        out = report_from(load_inputs(store, FlowPolicy(), as_of=as_of, window_from=window_from)).as_document()
     return _strip_runs(out)
 
 

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from rich.cells import cell_len
 
 from flowtui.domain import PullRequest, Reviewer
-from flowtui.screens.pull_requests_data import detail, vote_label
+from flowtui.reporting.pull_requests import detail, vote_label
 from flowtui.text import crop, fit, pad
 from flowtui.widgets.charts import dot_columns, frame
 from flowtui.widgets.paged_table import Column, format_row

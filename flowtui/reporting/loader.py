@@ -16,10 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
-
 from flowtui.domain import HistoryHealth, ItemFilter, PullRequest, StateCategory, SyncRun
 from flowtui.metrics import Analysis, FlowPolicy, analyse, build_report, pr_cutoff, settle_cutoff, settled_states
+from flowtui.reporting.report import MetricsReport
 from flowtui.store import Store
 
 
@@ -86,11 +85,11 @@ def load_inputs(
     return ReportInputs(analysis, states, prs, runs, last_success, f, window_from, window_to, history)
 
 
-def report_from(inputs: ReportInputs) -> dict[str, Any]:
-    """The SPEC §7.8 report for inputs read by `load_inputs`."""
+def report_from(inputs: ReportInputs) -> MetricsReport:
+    """The SPEC §7.8 report, typed, for inputs read by `load_inputs`."""
     with _gc_paused():
-        return build_report(
+        return MetricsReport.from_document(build_report(
             None, inputs.states, inputs.prs, inputs.runs, inputs.analysis.policy, as_of=inputs.analysis.as_of,
             window_from=inputs.window_from, window_to=inputs.window_to, filters=inputs.item_filter,
             last_success=inputs.last_success, analysis=inputs.analysis, history=inputs.history,
-        )
+        ))

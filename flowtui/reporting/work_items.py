@@ -57,6 +57,16 @@ class WorkItemPage:
     total: int
     store_total: int
 
+    @property
+    def shown(self) -> int:
+        """Rows on this page."""
+        return len(self.items)
+
+    @property
+    def is_subset(self) -> bool:
+        """True when filters narrow the store (the status line then adds the store's count)."""
+        return self.query.is_filtered
+
 
 @dataclass(frozen=True)
 class QueryContext:

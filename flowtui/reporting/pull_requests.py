@@ -59,6 +59,16 @@ class PrPage:
     total: int
     store_total: int
 
+    @property
+    def shown(self) -> int:
+        """Rows on this page."""
+        return len(self.prs)
+
+    @property
+    def is_subset(self) -> bool:
+        """True when filters narrow the store (the status line then adds the store's count)."""
+        return self.total != self.store_total
+
 
 @dataclass(frozen=True)
 class PrOptions:
@@ -103,6 +113,22 @@ def query_prs(prs: Sequence[PullRequest], q: PrQuery, page_size: int = PAGE_SIZE
     return PrPage(replace(q, offset=offset), rows[offset:offset + page_size], total, len(prs))
 
 
+def pr_rows(prs: Sequence[PullRequest], tz: ZoneInfo) -> list[tuple[str, ...]]:
+    """The table cells of each PR: id, repository, title, author, status, created and closed (local
+    dates), cycle hours (one decimal) and approvals/reviewers."""
+    rows = []
+    for p in prs:
+        hours = cycle_hours(p)
+        approved = sum(1 for r in p.reviewers if r.vote > 0)
+        rows.append((
+            str(p.pull_request_id), p.repository_name, p.title, p.author_name, p.status,
+            p.created_at.astimezone(tz).date().isoformat(),
+            p.closed_at.astimezone(tz).date().isoformat() if p.closed_at else "",
+            "" if hours is None else f"{hours:.1f}", f"{approved}/{len(p.reviewers)}",
+        ))
+    return rows
+
+
 def _at(value: datetime | None, created: datetime) -> str:
     if value is None:
         return "none"
@@ -140,5 +166,5 @@ def detail(pr: PullRequest) -> Text:
     return out
 
 
-__all__ = ["PAGE_SIZE", "SORT_COLUMNS", "VOTE_LABELS", "PrOptions", "PrPage", "PrQuery", "detail", "options",
+__all__ = ["PAGE_SIZE", "SORT_COLUMNS", "VOTE_LABELS", "PrOptions", "PrPage", "PrQuery", "detail", "options", "pr_rows",
            "query_prs", "vote_label"]

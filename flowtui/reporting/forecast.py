@@ -15,8 +15,8 @@ from typing import Any
 
 from flowtui.metrics import Analysis, FlowPolicy, build_forecast
 from flowtui.metrics import forecast as fc
-from flowtui.screens.flow_data import shared_analysis
-from flowtui.reporting import load_inputs
+from flowtui.reporting.flow import shared_analysis
+from flowtui.reporting.loader import load_inputs
 from flowtui.store import Store
 
 #: Largest horizon / target the view accepts: the engine's bounds (ten years of days; a generous item count).
@@ -59,4 +59,4 @@ def run_forecast(analysis: Analysis, *, days: int | None = None, items: int | No
     return ForecastRun(document, trial_outcomes(samples, trials=policy.trials, seed=policy.seed, days=days, items=items))
 
 
-__all__ = ["MAX_DAYS", "MAX_ITEMS", "ForecastRun", "load_analysis", "run_forecast", "trial_outcomes"]
+__all__ = ["Analysis", "MAX_DAYS", "MAX_ITEMS", "ForecastRun", "load_analysis", "run_forecast", "trial_outcomes"]

@@ -15,7 +15,9 @@ from typing import Any
 from flowtui.metrics import DOING, Analysis, FlowPolicy, build_report
 from flowtui.metrics import flow as fm
 from flowtui.metrics.calendar import resolve_window
-from flowtui.reporting import load_inputs
+from flowtui.metrics.stats import percentile
+from flowtui.reporting.loader import load_inputs
+from flowtui.reporting.report import MetricsReport
 from flowtui.store import Store
 
 #: The cycle-time percentiles drawn as lines (those the report has).
@@ -26,7 +28,7 @@ LINE_PERCENTILES = (50, 85, 95)
 class FlowData:
     """Everything the four charts need, for the default window ending at as_of."""
 
-    report: dict[str, Any]
+    report: MetricsReport
     first: date
     last: date
     start_ts: float
@@ -42,6 +44,8 @@ class FlowData:
     #: (label, days) of the cycle-time percentile lines, e.g. ("p85", 12.3).
     lines: list[tuple[str, float]]
     items: int
+    #: the median of the window's weekly completions (the throughput chart's mark), None without weeks.
+    weekly_median: float | None = None
 
 
 _lock = threading.Lock()
@@ -81,7 +85,8 @@ def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: An
     states = store.state_categories()
     if analysis is None:
         analysis = load_inputs(store, policy, as_of=as_of, with_prs=False, every_item=True).analysis
-    report = build_report(None, states, [], [], policy, as_of=analysis.as_of, analysis=analysis)
+    report = MetricsReport.from_document(
+        build_report(None, states, [], [], policy, as_of=analysis.as_of, analysis=analysis))
     window = resolve_window(analysis.as_of, policy.tz)
     live = analysis.live
     done = fm.completed_in(live, window)
@@ -93,16 +98,17 @@ def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: An
             by_state.setdefault(f.state, []).append(f.age_days)
     order = _state_order(store)
     aging = [(s, sorted(by_state[s])) for s in sorted(by_state, key=lambda s: (order.get(s, 10**6), s))]
-    cycle = report["cycle_time_days"]
-    lines = [(f"p{p}", float(cycle[f"p{p}"])) for p in LINE_PERCENTILES if cycle.get(f"p{p}") is not None]
-    sle = report["sle"]
-    if sle["days"] is not None and sle["percentile"] not in LINE_PERCENTILES:
-        lines.append((f"SLE p{sle['percentile']}", float(sle["days"])))
+    cycle = report.cycle_time_days
+    lines = [(f"p{p}", float(v)) for p in LINE_PERCENTILES if (v := cycle.get(f"p{p}")) is not None]
+    sle = report.sle
+    if sle.days is not None and sle.percentile not in LINE_PERCENTILES:
+        lines.append((f"SLE p{sle.percentile}", float(sle.days)))
+    weekly = [(w.week, w.count) for w in report.throughput.weekly]
     return FlowData(
         report=report, first=window.first, last=window.last, start_ts=window.start_ts, end_ts=window.end_ts,
         completions=completions, aging=aging, cfd=fm.cfd(live, window.days, policy.tz),
-        weekly=[(w["week"], w["count"]) for w in report["throughput"]["weekly"]], lines=lines,
-        items=len(analysis.flows),
+        weekly=weekly, lines=lines, items=len(analysis.flows),
+        weekly_median=percentile(sorted(c for _, c in weekly), 50),
     )
 
 
