@@ -24,7 +24,8 @@ from flowtui.domain import Revision, WorkItem
 from flowtui.errors import NotFoundError
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_BACKFILL
-from flowtui.sync.work_items import CategoryCache, parse_latest, project_of, snapshots
+from flowtui.sync.pages import CategoryCache
+from flowtui.sync.work_items import parse_latest, project_of, snapshots
 
 STALE_CURSOR = "wit.stale"
 _DONE_CATEGORIES = ("Completed", "Removed")

@@ -32,7 +32,8 @@ from flowtui.errors import AdoError, NotFoundError
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_WORK_ITEMS, ProjectCounts
 from flowtui.ado.paging import PagingError, StreamGuard
-from flowtui.sync.work_items import CategoryCache, parse_latest, project_of, snapshots, sync_work_items
+from flowtui.sync.pages import CategoryCache
+from flowtui.sync.work_items import parse_latest, project_of, snapshots, sync_work_items
 
 ORG_STREAM_PREFIX = "wit.revisions.org"
 #: cursor marking a server without the organization-level stream (per-project streams are read)
