@@ -44,10 +44,10 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
     """Organization, projects and PAT."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="settings_save", tooltip="Save the URL and projects (and the PAT)."),
-        Binding("ctrl+t", "test_connection", "Test connection", id="settings_test",
+        Binding("ctrl+s", "save", "Save", id="settings.save", tooltip="Save the URL and projects (and the PAT)."),
+        Binding("ctrl+t", "test_connection", "Test connection", id="settings.test_connection",
                 tooltip="List the organization's projects with these values."),
-        Binding("escape", "leave_fields", "Leave fields", id="settings_blur", show=False,
+        Binding("escape", "leave_fields", "Leave fields", id="settings.leave_fields", show=False,
                 tooltip="Move focus out of the text fields so single-letter keys work."),
     ]
 
