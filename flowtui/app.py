@@ -123,7 +123,7 @@ class FlowApp(App[int]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        keymap = self.settings["ui.keymap"]
+        keymap = self.settings.ui.keymap
         if keymap:
             self.set_keymap(resolve_keymap(keymap))
         self.check_store_has_data()
@@ -233,24 +233,21 @@ class FlowApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync", name="sync")
     def _sync_worker(self, full: bool) -> SyncSummary:
         from flowtui.sync import run_sync
+        from flowtui.sync.connection import connect
 
         worker = get_current_worker()
         store = self.store or open_store(self.settings.db_path)
         if self.store is None:
             self.call_from_thread(setattr, self, "store", store)
-        if self.demo:
-            from flowtui.demo_mode import DEMO_PAT, demo_transport
-
+        if self.demo:  # building the simulated org takes a moment: show the run at once
             self.post_message(SyncStarted(list(self.settings.projects), full=full))
-            transport, pat = self.transport or demo_transport(), DEMO_PAT
         else:
-            from flowtui.secrets import get_pat
-
             self.use_keyring_backend()
-            transport, pat = self.transport, get_pat(self.settings.org_url)
+        connection = connect(self.settings, demo=self.demo, transport=self.transport)
+        if not self.demo:  # only once the PAT was found (AuthError otherwise)
             self.post_message(SyncStarted(list(self.settings.projects), full=full))
         summary = run_sync(
-            self.settings, store, pat=pat, transport=transport, full=full, now=self.now(),
+            self.settings, store, pat=connection.pat, transport=connection.transport, full=full, now=self.now(),
             progress=lambda p: self.post_message(SyncProgressed(p)),
             cancel=lambda: self._cancel_event.is_set() or worker.is_cancelled,
         )

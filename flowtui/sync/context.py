@@ -66,7 +66,7 @@ class SyncContext:
 
     def request_budget(self, what: str) -> RequestBudget:
         """A fresh budget of `sync.max_requests_per_stream` requests for one paged stream named `what`."""
-        return RequestBudget(int(self.settings["sync.max_requests_per_stream"]), what)
+        return RequestBudget(self.settings.sync.max_requests_per_stream, what)
 
     def check_cancel(self) -> None:
         """Raise SyncCancelled when the caller asked to stop (checked between pages)."""

@@ -52,7 +52,7 @@ def find_stale(ctx: SyncContext, project: str, *, start: datetime) -> None:
     where = f"[System.ChangedDate] < {_wiql_text(endpoints.iso_instant(start))}"
     if closed:
         where += f" AND [System.State] NOT IN ({', '.join(_wiql_text(s) for s in closed)})"
-    types = list(ctx.settings["sync.work_item_types"])
+    types = list(ctx.settings.sync.work_item_types)
     if types:
         where += f" AND [System.WorkItemType] IN ({', '.join(_wiql_text(t) for t in types)})"
     ids: list[int] = []
@@ -88,7 +88,7 @@ def backfill(ctx: SyncContext, project: str, *, start: datetime | None = None) -
     if not ids:
         return
     scope = {p.lower(): p for p in (ctx.projects or [project])}
-    wanted_types = {t.lower() for t in ctx.settings["sync.work_item_types"]}
+    wanted_types = {t.lower() for t in ctx.settings.sync.work_item_types}
     cache = CategoryCache(ctx, project)
     before = ctx.client.requests
     total = len(ids)

@@ -74,7 +74,7 @@ def _counts(ctx: SyncContext, project: str) -> ProjectCounts:
 
 def read_org_stream(ctx: SyncContext, projects: list[str], *, start: datetime) -> None:
     """Read the organization stream from the stored token (or from `start`) to its end."""
-    types = list(ctx.settings["sync.work_item_types"])
+    types = list(ctx.settings.sync.work_item_types)
     scope = {p.lower(): p for p in projects}
     caches: dict[str, CategoryCache] = {}
     for name in projects:

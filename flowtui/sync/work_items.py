@@ -35,7 +35,7 @@ def sync_work_items(ctx: SyncContext, project: str, *, start: datetime) -> None:
     categories = CategoryCache(ctx, project)
     if ctx.full or not categories.types_known:
         categories.load_all()
-    types = list(ctx.settings["sync.work_item_types"])
+    types = list(ctx.settings.sync.work_item_types)
     try:
         read_stream(ctx, project, categories, types=types, start=start)
     except RouteNotFoundError:
