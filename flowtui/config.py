@@ -13,9 +13,10 @@ import datetime
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -278,7 +279,7 @@ class Settings:
 
     def _section(self, name: str) -> Any:
         cls = SECTION_TYPES[name]
-        return cls(**{f: self.values[f"{name}.{f}"] for f in cls.__dataclass_fields__})
+        return cls(**{f.name: self.values[f"{name}.{f.name}"] for f in fields(cls)})
 
     @property
     def ado(self) -> AdoSettings:
@@ -382,7 +383,7 @@ def _flatten(doc: dict[str, Any], path: Path) -> dict[str, Any]:
     return flat
 
 
-def config_path(explicit: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Path:
+def config_path(explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Path:
     """Where the config file is: --config, else FLOWTUI_CONFIG, else the platformdirs location."""
     env = os.environ if env is None else env
     if explicit:

@@ -26,7 +26,8 @@ import ssl
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 import httpx

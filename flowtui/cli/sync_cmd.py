@@ -12,7 +12,8 @@ import argparse
 import json
 import sys
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from flowtui.cli.common import add_common_options, open_store_from_args, parse_day, plain_console, settings_from_args
 from flowtui.config import insecure_tls_warning

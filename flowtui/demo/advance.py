@@ -40,7 +40,6 @@ def advance_org(org: OrgData, hours: float, seed: int | None) -> ChangeSummary:
     rng = random.Random(f"{org.seed}:{org.size}:advance:{org.advances}:{seed}")
     old_ms = org.now_ms
     new_ms = old_ms + int(hours * 3_600_000)
-    span = new_ms - old_ms
 
     def instant(after: int) -> int:
         lo = max(after, old_ms) + 1000

@@ -15,7 +15,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flowtui import domain
 from flowtui.demo import hostile
 from flowtui.demo.gen_prs import build_pr, make_thread_factory
 from flowtui.demo.gen_workitems import ItemContext, build_item

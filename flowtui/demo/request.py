@@ -68,9 +68,14 @@ def negotiate_version(request: httpx.Request, cap: str) -> str:
 class Server(Protocol):
     """What a request context reads from the simulated server (`flowtui.demo.transport.SimulatedAdo`)."""
 
-    org: OrgData
-    faults: Faults
-    _prefix: list[str]
+    @property
+    def org(self) -> OrgData: ...
+
+    @property
+    def faults(self) -> Faults: ...
+
+    @property
+    def _prefix(self) -> list[str]: ...
 
 
 class Req:

@@ -6,7 +6,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from collections.abc import Callable
 
 from flowtui.ado.client import AdoClient
 from flowtui.ado.paging import RequestBudget
@@ -40,7 +40,7 @@ class SyncContext:
     now: datetime
     summary: SyncSummary
     full: bool = False
-    progress_cb: Callable[[SyncProgress], None] | None = None
+    progress_cb: Callable[[SyncProgress], object] | None = None
     cancel_cb: Callable[[], bool] | None = None
     warning_count: int = 0
     project: str = ""

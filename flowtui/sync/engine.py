@@ -32,7 +32,8 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from flowtui.ado import endpoints
 from flowtui.ado.errors import ConnectionFailure, RouteNotFoundError
@@ -70,7 +71,7 @@ def run_sync(
     *,
     pat: str,
     transport: Any = None,
-    progress: Callable[[SyncProgress], None] | None = None,
+    progress: Callable[[SyncProgress], object] | None = None,
     cancel: Callable[[], bool] | None = None,
     full: bool = False,
     since: date | None = None,

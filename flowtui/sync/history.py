@@ -122,9 +122,9 @@ def _current_revs(ctx: SyncContext, project: str, ids: list[int]) -> dict[int, i
         except RouteNotFoundError:  # servers without POST workitemsbatch (tfs-4.1) answer the GET form
             raws = endpoints.work_items_batch(ctx.client, project, unknown, fields=("System.Rev",), use_get=True)
         for raw in raws:
-            item_id, rev = raw.get("id"), raw.get("rev")
-            if isinstance(item_id, int) and isinstance(rev, int) and not isinstance(rev, bool) and rev > 0:
-                current[item_id] = rev
+            raw_id, raw_rev = raw.get("id"), raw.get("rev")
+            if isinstance(raw_id, int) and isinstance(raw_rev, int) and not isinstance(raw_rev, bool) and raw_rev > 0:
+                current[raw_id] = raw_rev
     return current
 
 

@@ -133,7 +133,7 @@ def _store_org_page(
         mine = [w for w in items if w.project == name]
         if mine:
             cache.ensure(mine, [r for r in page_revs if r.work_item_id in {w.id for w in mine}])
-    excluded = [(i, None) for i in sorted(in_scope)] + [(i, _why(latest[i], scope, wanted_types)) for i in sorted(known)]
+    excluded: list[tuple[int, str | None]] = [(i, None) for i in sorted(in_scope)] + [(i, _why(latest[i], scope, wanted_types)) for i in sorted(known)]
     store = ctx.store
     with store.transaction():
         store.note_scope_changes(items)
