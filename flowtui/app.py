@@ -1,7 +1,7 @@
 """The Textual application: composition of the views, global key bindings, and message routing.
 
 `make_app(...)` is the one way to build the app (CLI, tests and the screenshot script). Views are
-Textual *modes*; `h`/`l`, `tab`/`shift+tab` and `1`–`5` move between the five main views. Blocking
+Textual *modes*, built from the registry in `flowtui.views`; `h`/`l`, `tab`/`shift+tab` and `1`–`5` move between the five main views. Blocking
 work (sync, keyring, export) runs in thread workers that only post messages (`flowtui.messages`);
 handlers here own the state. Every worker failure — the App's own and every screen's (screens
 post `BackgroundTaskFailed`, see `flowtui.screens.worker_errors`) — lands in `report_failure`, which
@@ -33,17 +33,8 @@ from flowtui.screens.worker_errors import describe_error, worker_label
 from flowtui.store import Store, open_store
 from flowtui.sync.progress import SyncSummary
 from flowtui.text import clean
+from flowtui.views import MAIN_VIEWS, VIEW_TITLES, VIEWS, resolve_keymap
 from flowtui.widgets.sync_progress import SyncBoard
-
-#: The five main views, in `h`/`l`/`tab` order; digits 1–5 jump to them.
-VIEWS: tuple[tuple[str, str], ...] = (
-    ("dashboard", "Dashboard"),
-    ("work_items", "Work items"),
-    ("pull_requests", "Pull requests"),
-    ("flow", "Flow"),
-    ("forecast", "Forecast"),
-)
-VIEW_TITLES = dict(VIEWS) | {"sync": "Sync", "settings": "Settings"}
 
 #: Errors shown in a modal (the user must act); every other failure becomes a notification.
 MODAL_ERRORS = (AuthError, ConfigError, SecretStoreError, StoreError)
@@ -74,32 +65,24 @@ class FlowApp(App[int]):
     TITLE = "flowtui"
     CSS_PATH = ["app.tcss", "screens/views.tcss"]
     COMMANDS = App.COMMANDS | {FlowCommands}
-    MODES = {
-        "dashboard": _lazy("flowtui.screens.dashboard", "DashboardScreen"),
-        "work_items": _lazy("flowtui.screens.work_items", "WorkItemsScreen"),
-        "pull_requests": _lazy("flowtui.screens.pull_requests", "PullRequestsScreen"),
-        "flow": _lazy("flowtui.screens.flow", "FlowScreen"),
-        "forecast": _lazy("flowtui.screens.forecast", "ForecastScreen"),
-        "sync": _lazy("flowtui.screens.sync", "SyncScreen"),
-        "settings": _lazy("flowtui.screens.settings", "SettingsScreen"),
-    }
+    MODES = {v.mode: _lazy(v.module, v.screen) for v in VIEWS}
     BINDINGS = [
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit flowtui (asks first while a sync runs)."),
-        Binding("question_mark", "help", "Help", id="help", tooltip="Show every key binding."),
-        Binding("s", "sync", "Sync", id="sync", tooltip="Sync the configured projects from Azure DevOps."),
-        Binding("x", "cancel_sync", "Cancel sync", id="cancel_sync", tooltip="Stop the running sync now, even mid-wait (every committed page is kept)."),
-        Binding("e", "export", "Export", id="export", tooltip="Write the CSV exports into a directory."),
-        Binding("r", "refresh", "Refresh", id="refresh", tooltip="Re-read the store and recompute every view."),
-        Binding("l", "next_view", "Next view", id="next_view", show=False),
-        Binding("h", "prev_view", "Previous view", id="prev_view", show=False),
-        Binding("tab", "next_view", "Next view", id="next_view_tab", show=False, priority=True),
-        Binding("shift+tab", "prev_view", "Previous view", id="prev_view_tab", show=False, priority=True),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit flowtui (asks first while a sync runs)."),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="Show every key binding."),
+        Binding("s", "sync", "Sync", id="sync.start", tooltip="Sync the configured projects from Azure DevOps."),
+        Binding("x", "cancel_sync", "Cancel sync", id="sync.cancel", tooltip="Stop the running sync now, even mid-wait (every committed page is kept)."),
+        Binding("e", "export", "Export", id="export.start", tooltip="Write the CSV exports into a directory."),
+        Binding("r", "refresh", "Refresh", id="data.refresh", tooltip="Re-read the store and recompute every view."),
+        Binding("l", "next_view", "Next view", id="view.next", show=False),
+        Binding("h", "prev_view", "Previous view", id="view.prev", show=False),
+        Binding("tab", "next_view", "Next view", id="view.next_tab", show=False, priority=True),
+        Binding("shift+tab", "prev_view", "Previous view", id="view.prev_tab", show=False, priority=True),
         *(
-            Binding(str(i), f"switch_view('{mode}')", title, id=f"view_{mode}", show=False)
-            for i, (mode, title) in enumerate(VIEWS, start=1)
+            Binding(str(i), f"switch_view('{view.mode}')", view.title, id=view.binding_id, show=False)
+            for i, view in enumerate(MAIN_VIEWS, start=1)
         ),
-        Binding("comma", "switch_view('settings')", "Settings", id="view_settings", tooltip="Organization, projects and PAT."),
-        Binding("ctrl+p", "command_palette", "Commands", id="command_palette", show=False, priority=True,
+        Binding("comma", "switch_view('settings')", "Settings", id="view.settings", tooltip="Organization, projects and PAT."),
+        Binding("ctrl+p", "command_palette", "Commands", id="app.commands", show=False, priority=True,
                 tooltip="Open the command palette."),
     ]
 
@@ -140,9 +123,9 @@ class FlowApp(App[int]):
 
     def on_mount(self) -> None:
         self.theme = "textual-dark"
-        keymap = self.settings["ui.keymap"]
+        keymap = self.settings.ui.keymap
         if keymap:
-            self.set_keymap(keymap)
+            self.set_keymap(resolve_keymap(keymap))
         self.check_store_has_data()
         tls_warning = None if self.demo else insecure_tls_warning(self.settings)
         if tls_warning:
@@ -197,7 +180,7 @@ class FlowApp(App[int]):
         self.switch_mode(mode)
 
     def _cycle(self, step: int) -> None:
-        modes = [m for m, _ in VIEWS]
+        modes = [v.mode for v in MAIN_VIEWS]
         current = self.current_mode if self.current_mode in modes else modes[-1 if step > 0 else 0]
         self.switch_mode(modes[(modes.index(current) + step) % len(modes)])
 
@@ -250,24 +233,21 @@ class FlowApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sync", name="sync")
     def _sync_worker(self, full: bool) -> SyncSummary:
         from flowtui.sync import run_sync
+        from flowtui.sync.connection import connect
 
         worker = get_current_worker()
         store = self.store or open_store(self.settings.db_path)
         if self.store is None:
             self.call_from_thread(setattr, self, "store", store)
-        if self.demo:
-            from flowtui.demo_mode import DEMO_PAT, demo_transport
-
+        if self.demo:  # building the simulated org takes a moment: show the run at once
             self.post_message(SyncStarted(list(self.settings.projects), full=full))
-            transport, pat = self.transport or demo_transport(), DEMO_PAT
         else:
-            from flowtui.secrets import get_pat
-
             self.use_keyring_backend()
-            transport, pat = self.transport, get_pat(self.settings.org_url)
+        connection = connect(self.settings, demo=self.demo, transport=self.transport)
+        if not self.demo:  # only once the PAT was found (AuthError otherwise)
             self.post_message(SyncStarted(list(self.settings.projects), full=full))
         summary = run_sync(
-            self.settings, store, pat=pat, transport=transport, full=full, now=self.now(),
+            self.settings, store, pat=connection.pat, transport=connection.transport, full=full, now=self.now(),
             progress=lambda p: self.post_message(SyncProgressed(p)),
             cancel=lambda: self._cancel_event.is_set() or worker.is_cancelled,
         )
@@ -393,4 +373,4 @@ def make_app(settings: Settings, *, store: Store | None, transport: httpx.BaseTr
                    clock=clock, demo=demo)
 
 
-__all__ = ["VIEWS", "VIEW_TITLES", "FlowApp", "make_app"]
+__all__ = ["VIEWS", "VIEW_TITLES", "FlowApp", "make_app"]  # VIEWS, VIEW_TITLES: see flowtui.views

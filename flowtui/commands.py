@@ -8,21 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import TYPE_CHECKING
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-if TYPE_CHECKING:
-    from flowtui.app import FlowApp
+from flowtui.views import VIEW_TITLES
 
 
 class FlowCommands(Provider):
     """flowtui's own commands for the palette."""
 
     def _commands(self) -> list[tuple[str, Callable[[], object], str]]:
-        from flowtui.app import VIEW_TITLES
-
-        app: FlowApp = self.app  # type: ignore[assignment]
+        # The App (`flowtui.app.FlowApp`); typed loosely so this module never imports the App back.
+        app: Any = self.app
         commands: list[tuple[str, Callable[[], object], str]] = []
         if app.sync_running:
             commands.append(("sync: cancel", app.action_cancel_sync, "Stop the running sync now (every committed page is kept)"))

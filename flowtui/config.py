@@ -13,10 +13,11 @@ import datetime
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable
-from urllib.parse import urlsplit, urlunsplit
+from typing import Any
+from collections.abc import Callable, Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomlkit
@@ -24,6 +25,7 @@ import tomlkit.items
 
 from flowtui import paths
 from flowtui.errors import ConfigError
+from flowtui.orgurl import masked_url, normalize_org_url
 from flowtui.timeutil import USER_DAY_RANGE, user_day_in_range
 
 BUCKETS = ("todo", "doing", "done", "removed", "wait")
@@ -86,37 +88,6 @@ def _choice(*options: str) -> Callable[[Any], str]:
         return v
 
     return check
-
-
-def check_org_url(v: Any) -> str:
-    """A collection URL: https://dev.azure.com/ORG, https://ORG.visualstudio.com, or a Server collection.
-
-    `http://` is accepted only for loopback hosts. Trailing slashes are dropped.
-    """
-    if not isinstance(v, str):
-        raise ValueError
-    text = v.strip().rstrip("/")
-    if text == "":
-        return ""
-    if "?" in text or "#" in text:  # even an empty query or fragment
-        raise ValueError
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError
-    if parts.username is not None or parts.password is not None:  # credentials never go into the config
-        raise ValueError
-    _ = parts.port  # raises ValueError for a non-numeric or out-of-range port
-    if parts.scheme == "http" and parts.hostname not in ("localhost", "127.0.0.1", "::1"):
-        raise ValueError
-    host = parts.hostname.lower()
-    segments = [s for s in parts.path.split("/") if s]
-    if host == "dev.azure.com" and len(segments) != 1:
-        raise ValueError
-    if host.endswith(".visualstudio.com") and len(segments) > 1:
-        raise ValueError
-    if host not in ("dev.azure.com",) and not host.endswith(".visualstudio.com") and not segments:
-        raise ValueError
-    return text
 
 
 def _api_version(v: Any) -> str:
@@ -187,7 +158,7 @@ def _path_or_empty(v: Any) -> str:
 
 
 KEYS: tuple[Key, ...] = (
-    Key("ado", "org_url", "", "Collection URL: https://dev.azure.com/ORG, https://ORG.visualstudio.com or https://server/tfs/Collection.", check_org_url, "an https:// collection URL (http:// only for localhost)"),
+    Key("ado", "org_url", "", "Collection URL: https://dev.azure.com/ORG, https://ORG.visualstudio.com or https://server/tfs/Collection.", normalize_org_url, "an https:// collection URL (http:// only for localhost)"),
     Key("ado", "projects", [], "Projects to sync and report on.", _projects, "a list of project names (not . or .., no / \\ or control characters)"),
     Key("ado", "api_version", "7.1", "REST api-version; lowered automatically when a server supports less.", _api_version, "a version such as 7.1 or 6.0"),
     Key("ado", "timeout_s", 30, "Seconds before one HTTP request times out.", _int_range(1, 600), "a whole number from 1 to 600"),
@@ -222,9 +193,83 @@ _SECTIONS = ("ado", "sync", "flow", "forecast", "ui", "auth")
 ENV_KEYS = {"FLOWTUI_ORG_URL": "ado.org_url", "FLOWTUI_PROJECTS": "ado.projects"}
 
 
+@dataclass(frozen=True, slots=True)
+class AdoSettings:
+    """`[ado]`: where the organization is and how to talk to it."""
+
+    org_url: str
+    projects: list[str]
+    api_version: str
+    timeout_s: int
+    max_concurrency: int
+    verify_tls: bool
+    ca_bundle: str
+    trust_store: str
+
+
+@dataclass(frozen=True, slots=True)
+class SyncSettings:
+    """`[sync]`: what a sync reads and its bounds."""
+
+    since: str
+    work_item_types: list[str]
+    pull_requests: bool
+    max_wait_s: int
+    max_requests_per_stream: int
+    pr_threads_days: int
+
+
+@dataclass(frozen=True, slots=True)
+class FlowSettings:
+    """`[flow]`: the flow policy (time zone, cycle start, buckets, percentiles)."""
+
+    timezone: str
+    cycle_start: str
+    resolved_is_done: bool
+    wait_states: list[str]
+    blocked_tag: str
+    percentiles: list[int]
+    sle_percentile: int
+    state_overrides: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class ForecastSettings:
+    """`[forecast]`: Monte Carlo history, trials and seed."""
+
+    history_days: int
+    trials: int
+    seed: int
+
+
+@dataclass(frozen=True, slots=True)
+class AuthSettings:
+    """`[auth]`: where the PAT may be kept."""
+
+    allow_plaintext_keyring: bool
+
+
+@dataclass(frozen=True, slots=True)
+class UiSettings:
+    """`[ui]`: the TUI's key map."""
+
+    keymap: dict[str, str]
+
+
+#: Section name -> its typed view; `tests/unit/test_config.py` checks the fields match `KEYS` exactly.
+SECTION_TYPES: dict[str, type] = {
+    "ado": AdoSettings, "sync": SyncSettings, "flow": FlowSettings, "forecast": ForecastSettings,
+    "auth": AuthSettings, "ui": UiSettings,
+}
+
+
 @dataclass(frozen=True)
 class Settings:
-    """The effective configuration: `values` by dotted key, `sources` saying where each came from."""
+    """The effective configuration: `values` by dotted key, `sources` saying where each came from.
+
+    Code reads it through the typed sections (`settings.flow.timezone`, `settings.sync.max_wait_s`);
+    `settings["flow.timezone"]` stays for `config show` / `config set`, which walk `KEYS` by name.
+    """
 
     values: dict[str, Any]
     sources: dict[str, str]
@@ -236,12 +281,48 @@ class Settings:
     def __getitem__(self, dotted: str) -> Any:
         return self.values[dotted]
 
+    def _section(self, name: str) -> Any:
+        cls = SECTION_TYPES[name]
+        return cls(**{f.name: self.values[f"{name}.{f.name}"] for f in fields(cls)})
+
+    @property
+    def ado(self) -> AdoSettings:
+        """`[ado]` as typed values."""
+        return self._section("ado")
+
+    @property
+    def sync(self) -> SyncSettings:
+        """`[sync]` as typed values."""
+        return self._section("sync")
+
+    @property
+    def flow(self) -> FlowSettings:
+        """`[flow]` as typed values."""
+        return self._section("flow")
+
+    @property
+    def forecast(self) -> ForecastSettings:
+        """`[forecast]` as typed values."""
+        return self._section("forecast")
+
+    @property
+    def auth(self) -> AuthSettings:
+        """`[auth]` as typed values."""
+        return self._section("auth")
+
+    @property
+    def ui(self) -> UiSettings:
+        """`[ui]` as typed values."""
+        return self._section("ui")
+
     @property
     def org_url(self) -> str:
+        """`ado.org_url` (shorthand)."""
         return self.values["ado.org_url"]
 
     @property
     def projects(self) -> list[str]:
+        """`ado.projects` (shorthand)."""
         return self.values["ado.projects"]
 
     def with_values(self, **overrides: Any) -> Settings:
@@ -265,24 +346,12 @@ def organization_name(org_url: str) -> str:
     return segments[-1] if segments else host
 
 
-def _shown(value: Any) -> Any:
-    """The value as an error message may show it: credentials in a URL are masked (they may be a PAT)."""
-    if isinstance(value, str) and "@" in value:
-        try:
-            parts = urlsplit(value.strip())
-        except ValueError:
-            return value
-        if parts.username is not None or parts.password is not None:
-            return urlunsplit(parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1]))
-    return value
-
-
 def _validate(key: Key, value: Any, where: str) -> Any:
     try:
         return key.check(value)
     except (ValueError, TypeError):
         raise ConfigError(
-            f"{where}: {key.dotted} = {_shown(value)!r} is not valid; allowed: {key.allowed}."
+            f"{where}: {key.dotted} = {masked_url(value)!r} is not valid; allowed: {key.allowed}."
         ) from None
 
 
@@ -318,7 +387,7 @@ def _flatten(doc: dict[str, Any], path: Path) -> dict[str, Any]:
     return flat
 
 
-def config_path(explicit: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Path:
+def config_path(explicit: str | os.PathLike[str] | None = None, env: Mapping[str, str] | None = None) -> Path:
     """Where the config file is: --config, else FLOWTUI_CONFIG, else the platformdirs location."""
     env = os.environ if env is None else env
     if explicit:

@@ -12,6 +12,7 @@ Nothing here ever puts the PAT into a message.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flowtui.errors import AuthError, SecretStoreError
@@ -65,13 +66,13 @@ def file_backends(backend: object) -> list[str]:
     return [_backend_label(b) for b in members if _stores_in_files(b)]
 
 
-def plaintext_allowed(setting: bool = False, env: dict[str, str] | None = None) -> bool:
+def plaintext_allowed(setting: bool = False, env: Mapping[str, str] | None = None) -> bool:
     """The explicit opt-in for file-backed keyrings: the config key or FLOWTUI_ALLOW_PLAINTEXT_KEYRING=1."""
     env = os.environ if env is None else env
     return setting or env.get(ALLOW_FILE_ENV_VAR, "").strip().lower() in ("1", "true", "yes", "on")
 
 
-def env_pat(env: dict[str, str] | None = None) -> str | None:
+def env_pat(env: Mapping[str, str] | None = None) -> str | None:
     """FLOWTUI_PAT without surrounding whitespace or newlines; None when unset or blank."""
     env = os.environ if env is None else env
     value = (env.get(ENV_VAR) or "").strip()
@@ -96,7 +97,7 @@ def keyring_file_backends() -> list[str]:
         return []
 
 
-def set_pat(org_url: str, pat: str, *, allow_plaintext: bool = False, env: dict[str, str] | None = None) -> None:
+def set_pat(org_url: str, pat: str, *, allow_plaintext: bool = False, env: Mapping[str, str] | None = None) -> None:
     """Store the PAT in the keyring; SecretStoreError (pointing to FLOWTUI_PAT) when that is impossible.
 
     A backend that keeps secrets in files is refused unless `allow_plaintext` (the config key
@@ -152,7 +153,7 @@ def _from_keyring(org_url: str) -> tuple[str | None, str | None]:
         return None, type(exc).__name__
 
 
-def get_pat(org_url: str, env: dict[str, str] | None = None) -> str:
+def get_pat(org_url: str, env: Mapping[str, str] | None = None) -> str:
     """The PAT for `org_url`: the keyring first, then FLOWTUI_PAT; AuthError when there is none."""
     env = os.environ if env is None else env
     pat, error = _from_keyring(org_url) if org_url else (None, None)
@@ -167,7 +168,7 @@ def get_pat(org_url: str, env: dict[str, str] | None = None) -> str:
     )
 
 
-def pat_status(org_url: str, env: dict[str, str] | None = None) -> PatStatus:
+def pat_status(org_url: str, env: Mapping[str, str] | None = None) -> PatStatus:
     env = os.environ if env is None else env
     pat, error = _from_keyring(org_url) if org_url else (None, None)
     if pat:

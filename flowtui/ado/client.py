@@ -25,7 +25,8 @@ import random
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 from urllib.parse import quote, urlsplit
 
 import httpx
@@ -51,11 +52,11 @@ from flowtui.errors import (
     ThrottledError,
     TransientError,
 )
+from flowtui.orgurl import validate_org_url
 from flowtui.text import clean
 
 log = logging.getLogger("flowtui.ado")
 
-_LOOPBACK = ("localhost", "127.0.0.1", "::1")
 _DNS_HINTS = ("name or service not known", "nodename nor servname", "getaddrinfo", "name resolution", "no address associated")
 _TLS_HINTS = ("certificate", "ssl", "tls")
 #: A body that is not JSON is asked for this many times in all (it is usually cut short in transit).
@@ -72,26 +73,6 @@ class AdoResponse:
     headers: httpx.Headers
     status: int
     url: str
-
-
-def validate_org_url(org_url: str) -> str:
-    """The collection URL without trailing slash; ConfigError for anything that is not one."""
-    text = (org_url or "").strip().rstrip("/")
-    parts = urlsplit(text)
-    ok = parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.query and not parts.fragment
-    if ok and parts.scheme == "http" and parts.hostname not in _LOOPBACK:
-        ok = False
-    if ok:
-        try:
-            parts.port  # noqa: B018 - raises on a malformed port
-        except ValueError:
-            ok = False
-    if not ok:
-        raise ConfigError(
-            f"{org_url!r} is not a valid organization URL; use https://dev.azure.com/ORG, "
-            "https://ORG.visualstudio.com or https://server/tfs/Collection (http:// only for localhost)."
-        )
-    return text
 
 
 class AdoClient:

@@ -8,7 +8,8 @@ WIQL results). Project-scoped routes are used throughout (cheaper, and what 7.1 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterator
+from typing import TYPE_CHECKING, Any, TypeGuard
+from collections.abc import Callable, Hashable, Iterator
 from urllib.parse import quote
 
 from flowtui.ado.errors import ResultLimitError
@@ -341,7 +342,7 @@ def completed_pull_requests(
 def _pr_key(pr: Any) -> Hashable:
     """A PR's identity in a list: (repository id, pull request id); other rows by content."""
     if isinstance(pr, dict) and _is_int(pr.get("pullRequestId")):
-        repo = pr.get("repository") if isinstance(pr.get("repository"), dict) else {}
+        repo = raw if isinstance(raw := pr.get("repository"), dict) else {}
         return ("pr", str(repo.get("id", "")), int(pr["pullRequestId"]))
     return default_key(pr)
 
@@ -353,7 +354,7 @@ def pull_request_threads(client: AdoClient, project: str, repository_id: str, pu
     return [t for t in envelope_values(data, "PR threads") if isinstance(t, dict)]
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     if isinstance(value, bool):
         return False
     if isinstance(value, int):

@@ -26,7 +26,8 @@ from __future__ import annotations
 import json
 from collections import deque
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable, Hashable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from urllib.parse import parse_qs, urlsplit
 
 from flowtui.errors import PayloadError

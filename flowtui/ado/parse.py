@@ -139,7 +139,7 @@ def revision(entry: Any, project: str) -> ParsedRevision:
 
 def revision_row(entry: Any) -> tuple[Revision, dict[str, Any]]:
     """The Revision of one entry plus its field dict (build the snapshot only when needed)."""
-    return _guarded("work item", entry, ("id",), lambda: _revision_row(entry))  # type: ignore[no-any-return]
+    return _guarded("work item", entry, ("id",), lambda: _revision_row(entry))
 
 
 def _revision_row(entry: Any) -> tuple[Revision, dict[str, Any]]:
@@ -176,7 +176,7 @@ def _revision_row(entry: Any) -> tuple[Revision, dict[str, Any]]:
 
 def snapshot(row: Revision, fields: dict[str, Any], project: str) -> WorkItem:
     """The work item as of one revision (`row` from `revision_row`)."""
-    return _guarded("work item", {"id": row.work_item_id}, ("id",),  # type: ignore[no-any-return]
+    return _guarded("work item", {"id": row.work_item_id}, ("id",),
                     lambda: _snapshot(row, fields, project))
 
 
@@ -239,7 +239,7 @@ def repository(value: Any, project: str, organization: str) -> Repository | None
 
 def pull_request(value: Any, organization: str, project: str) -> tuple[PullRequest, list[Identity]]:
     """A completed PR with its reviewers, plus the identities it names (author and reviewers)."""
-    return _guarded("pull request", value, ("pullRequestId",),  # type: ignore[no-any-return]
+    return _guarded("pull request", value, ("pullRequestId",),
                     lambda: _pull_request(value, organization, project))
 
 
@@ -247,7 +247,7 @@ def _pull_request(value: Any, organization: str, project: str) -> tuple[PullRequ
     if not isinstance(value, dict):
         raise BadPayload("a pull request entry is not a JSON object")
     pr_id = _id(value.get("pullRequestId"))
-    repo = value.get("repository") if isinstance(value.get("repository"), dict) else {}
+    repo = raw if isinstance(raw := value.get("repository"), dict) else {}
     repo_id = _text(repo.get("id"))
     if pr_id is None or not repo_id:
         ident = _label(value, "pullRequestId")
@@ -345,7 +345,7 @@ def review_times(threads: list[dict[str, Any]], author_id: str) -> tuple[datetim
             for comment in comments:
                 if comment.get("isDeleted") is True or (comment.get("commentType") or "text") != "text":
                     continue
-                writer = comment.get("author") if isinstance(comment.get("author"), dict) else {}
+                writer = raw if isinstance(raw := comment.get("author"), dict) else {}
                 if writer.get("isContainer") is True or str(writer.get("id", "")).lower() == author:
                     continue
                 at = when(comment.get("publishedDate"))

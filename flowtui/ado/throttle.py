@@ -26,7 +26,7 @@ import threading
 import time
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Callable, Mapping
+from collections.abc import Callable, Mapping
 
 from flowtui.errors import ThrottledError
 

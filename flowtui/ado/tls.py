@@ -136,7 +136,8 @@ def proxy_for(url: str, env: Mapping[str, str] | None = None) -> ProxyInfo:
 
 
 def _bypassed(host: str, no_proxy: str) -> bool:
-    return bool(urllib.request.proxy_bypass_environment(host, {"no": no_proxy}))
+    # proxy_bypass_environment is public in CPython's urllib.request but missing from typeshed
+    return bool(urllib.request.proxy_bypass_environment(host, {"no": no_proxy}))  # type: ignore[attr-defined]
 
 
 __all__ = ["TRUST_STORES", "TRUSTSTORE_MISSING", "ProxyInfo", "describe_roots", "mask_url", "proxy_for", "ssl_context"]

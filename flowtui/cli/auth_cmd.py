@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     org_url = _org_url(settings)
     if args.auth_action == "set":
-        secrets.set_pat(org_url, _read_pat(org_url), allow_plaintext=settings["auth.allow_plaintext_keyring"])
+        secrets.set_pat(org_url, _read_pat(org_url), allow_plaintext=settings.auth.allow_plaintext_keyring)
         print(f"PAT for {org_url} stored in the OS keyring ({secrets.backend_name()}).")
         return 0
     if args.auth_action == "clear":

@@ -26,7 +26,7 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
     (argparse.SUPPRESS), because argparse copies a subparser's defaults over the values already
     parsed before the command name.
     """
-    kw: dict[str, object] = {} if top_level else {"default": argparse.SUPPRESS}
+    kw: dict[str, Any] = {} if top_level else {"default": argparse.SUPPRESS}
     group = parser.add_argument_group("organization and files")
     group.add_argument("--org-url", metavar="URL", help="collection URL, e.g. https://dev.azure.com/ORG", **kw)
     group.add_argument("--project", action="append", metavar="NAME", help="project name (repeatable)", **kw)

@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError("forecast samples the last --history-days complete days; --from/--to do not apply.")
     settings = settings_from_args(args)
     policy = policy_from_args(args, settings)
-    changes = {k: getattr(args, k, None) for k in ("trials", "seed", "history_days")}
+    changes: dict[str, Any] = {k: getattr(args, k, None) for k in ("trials", "seed", "history_days")}
     changes = {k: v for k, v in changes.items() if v is not None}
     if changes:
         from flowtui.config import KEYS_BY_NAME

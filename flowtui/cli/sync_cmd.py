@@ -16,7 +16,6 @@ from typing import Any
 from flowtui.cli.common import add_common_options, open_store_from_args, parse_day, plain_console, settings_from_args
 from flowtui.cli.sync_display import PlainDisplay, RichDisplay, summary_renderable
 from flowtui.config import insecure_tls_warning
-from flowtui.redact import register_secret
 from flowtui.sync.progress import SyncSummary
 from flowtui.text import clean
 
@@ -36,22 +35,15 @@ def run(args: argparse.Namespace) -> int:
     """Run one sync; returns the exit code (errors are raised as flowtui.errors types)."""
     since = parse_day(getattr(args, "since", None), "--since")
     settings = settings_from_args(args)
-    transport = None
+    demo = bool(getattr(args, "demo", False))
+    from flowtui.sync.connection import connect
+
+    connection = connect(settings, demo=demo)  # ConfigError (no/invalid URL) and AuthError (no PAT) surface here
     now = None
-    if getattr(args, "demo", False):
+    if demo:
         from flowtui import demo_mode
 
-        # The simulated org has its own fixed clock; syncing "as of" it keeps the demo reproducible.
-        transport, pat, now = demo_mode.demo_transport(), demo_mode.DEMO_PAT, demo_mode.demo_now()
-    else:
-        from flowtui import secrets
-
-        if not settings.org_url:
-            from flowtui.errors import ConfigError
-
-            raise ConfigError("No organization URL is configured; pass --org-url or run `flowtui config set ado.org_url URL`.")
-        pat = secrets.get_pat(settings.org_url)
-    register_secret(pat)  # the demo PAT too: no log line may show the PAT in use
+        now = demo_mode.demo_now()  # the simulated org has its own fixed clock; syncing "as of" it keeps the demo reproducible
     tls_warning = insecure_tls_warning(settings)
     if tls_warning:
         print(f"flowtui: warning: {tls_warning}", file=sys.stderr)
@@ -61,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         display = RichDisplay() if sys.stderr.isatty() else PlainDisplay(sys.stderr.write)
         with display:
-            summary = run_sync(settings, store, pat=pat, transport=transport, progress=display.update,
+            summary = run_sync(settings, store, pat=connection.pat, transport=connection.transport, progress=display.update,
                                full=bool(args.full), since=since, only=args.only, now=now)
     except KeyboardInterrupt:
         # Ctrl+C lands within a fraction of a second even during a throttle wait or a hanging request

@@ -35,7 +35,8 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult

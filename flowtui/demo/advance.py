@@ -20,7 +20,7 @@ from flowtui.demo.processes import PROPOSED
 from flowtui.demo.worktime import ms_to_dt
 
 if TYPE_CHECKING:
-    from flowtui.demo.generator import SimulatedOrg
+    from flowtui.demo.org import OrgData
 
 
 def _next_step(item: SimWorkItem) -> dict:
@@ -32,7 +32,7 @@ def _next_step(item: SimWorkItem) -> dict:
     return {"state": nxt, "reason": wit.reasons.get(nxt, "")}
 
 
-def advance_org(org: SimulatedOrg, hours: float, seed: int | None) -> ChangeSummary:
+def advance_org(org: OrgData, hours: float, seed: int | None) -> ChangeSummary:
     """Implementation of `SimulatedOrg.advance` (see the module docstring)."""
     if hours <= 0:
         raise ValueError("advance(hours) needs hours > 0")
@@ -40,7 +40,6 @@ def advance_org(org: SimulatedOrg, hours: float, seed: int | None) -> ChangeSumm
     rng = random.Random(f"{org.seed}:{org.size}:advance:{org.advances}:{seed}")
     old_ms = org.now_ms
     new_ms = old_ms + int(hours * 3_600_000)
-    span = new_ms - old_ms
 
     def instant(after: int) -> int:
         lo = max(after, old_ms) + 1000

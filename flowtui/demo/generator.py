@@ -15,10 +15,10 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from flowtui import domain
 from flowtui.demo import hostile
 from flowtui.demo.gen_prs import build_pr, make_thread_factory
 from flowtui.demo.gen_workitems import ItemContext, build_item
+from flowtui.demo.advance import advance_org
 from flowtui.demo.model import (
     ChangeSummary,
     SimIdentity,
@@ -28,7 +28,8 @@ from flowtui.demo.model import (
     SimRevision,
     SimWorkItem,
 )
-from flowtui.demo.realities import generated_moves, old_cohort
+from flowtui.demo.org import OrgData
+from flowtui.demo.realities import change_type, delete_item, generated_moves, move_item, old_cohort, restore_item
 from flowtui.demo.processes import AGILE, CUSTOM, SCRUM, SimProcess
 from flowtui.demo.worktime import DAY_MS, WorkCalendar, dt_to_ms, ms_to_dt
 
@@ -94,123 +95,32 @@ def _people(rng: random.Random, count: int) -> list[SimIdentity]:
     return out
 
 
-class SimulatedOrg:
+class SimulatedOrg(OrgData):
     """A whole simulated organization (ground truth). Build it with `generate_org`.
 
-    Attributes: name, seed, size, now (datetime), now_ms, projects, people (users),
-    service_account, work_items (dict id -> SimWorkItem, deleted items included),
-    revisions (every revision in watermark order), pull_requests (dict id -> SimPullRequest),
-    calendar.
+    The state and lookups live in `OrgData`; the methods here change the org.
     """
-
-    def __init__(self, name: str, seed: int, size: str, now_ms: int, calendar: WorkCalendar) -> None:
-        self.name = name
-        self.seed = seed
-        self.size = size
-        self.now_ms = now_ms
-        self.calendar = calendar
-        self.projects: list[SimProject] = []
-        self.people: list[SimIdentity] = []
-        self.service_account: SimIdentity | None = None
-        self.work_items: dict[int, SimWorkItem] = {}
-        self.revisions: list[SimRevision] = []
-        self.pull_requests: dict[int, SimPullRequest] = {}
-        self.advances = 0
-
-    # ---- lookups -------------------------------------------------------------------------
-    @property
-    def now(self) -> datetime:
-        """The org's clock (moves forward with `advance`)."""
-        return ms_to_dt(self.now_ms)
-
-    @property
-    def max_watermark(self) -> int:
-        return self.revisions[-1].watermark if self.revisions else 0
-
-    def project(self, name_or_id: str) -> SimProject | None:
-        """A project by GUID or by name (case-insensitive)."""
-        low = name_or_id.lower()
-        for p in self.projects:
-            if p.id == low or p.name.lower() == low:
-                return p
-        return None
-
-    @property
-    def repositories(self) -> list[SimRepository]:
-        return [r for p in self.projects for r in p.repositories]
-
-    @property
-    def identities(self) -> list[SimIdentity]:
-        """Users, then team groups, then the service account."""
-        extra = [p.team for p in self.projects]
-        return self.people + extra + ([self.service_account] if self.service_account else [])
-
-    def items_of(self, project: str | None = None, *, include_deleted: bool = False) -> list[SimWorkItem]:
-        """Work items (by id) of one project (name or id) or of all projects."""
-        proj = self.project(project) if project else None
-        return [w for w in self.work_items.values()
-                if (proj is None or w.project is proj) and (include_deleted or not w.is_deleted)]
-
-    def histories(self, project: str | None = None, *, include_deleted: bool = False
-                  ) -> list[domain.WorkItemHistory]:
-        """Ground truth as domain records: each item with every revision."""
-        return [w.history() for w in self.items_of(project, include_deleted=include_deleted)]
-
-    def state_categories(self) -> list[domain.StateCategory]:
-        return [sc for p in self.projects for sc in p.state_categories()]
-
-    def prs_of(self, project: str | None = None, status: str | None = None) -> list[SimPullRequest]:
-        """PRs (by id) of one project or all, optionally of one status."""
-        proj = self.project(project) if project else None
-        return [pr for pr in self.pull_requests.values()
-                if (proj is None or pr.project is proj) and (status is None or pr.status == status)]
-
-    def domain_pull_requests(self, project: str | None = None, status: str | None = "completed"
-                             ) -> list[domain.PullRequest]:
-        return [pr.to_domain(self.name) for pr in self.prs_of(project, status)]
 
     # ---- mutation ------------------------------------------------------------------------
     def advance(self, hours: float, seed: int | None = None) -> ChangeSummary:
         """Move the clock forward by `hours`, adding revisions, items and completed PRs."""
-        from flowtui.demo.advance import advance_org
-
         return advance_org(self, hours, seed)
 
     def delete_item(self, item_id: int) -> None:
         """Send a work item to the recycle bin now (see `flowtui.demo.realities`)."""
-        from flowtui.demo.realities import delete_item
-
         delete_item(self, item_id)
 
     def restore_item(self, item_id: int) -> None:
         """Take a work item back out of the recycle bin."""
-        from flowtui.demo.realities import restore_item
-
         restore_item(self, item_id)
 
     def move_item(self, item_id: int, project: str, *, type_name: str | None = None) -> SimRevision:
         """Move a work item to another project (and/or type) now: one new revision."""
-        from flowtui.demo.realities import move_item
-
         return move_item(self, item_id, project, type_name=type_name)
 
     def change_type(self, item_id: int, type_name: str) -> SimRevision:
         """Change a work item's type now: one new revision."""
-        from flowtui.demo.realities import change_type
-
         return change_type(self, item_id, type_name)
-
-    def assign_watermarks(self, new: list[SimRevision]) -> None:
-        """Give `new` revisions watermarks after every existing one (in time order)."""
-        new.sort(key=lambda r: (r.t, r.item.id, r.rev))
-        wm = self.max_watermark
-        for rev in new:
-            wm += 1
-            rev.watermark = wm
-            self.revisions.append(rev)
-            proj = rev.proj
-            proj.revisions.append(rev)
-            proj.watermarks.append(wm)
 
 
 def generate_org(seed: int = 7, size: str = "default", now: datetime | None = None, *,

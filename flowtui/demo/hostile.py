@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from flowtui.demo.model import SimIdentity, SimRepository
 
 if TYPE_CHECKING:
-    from flowtui.demo.generator import SimulatedOrg
+    from flowtui.demo.org import OrgData
 
 #: An ESC sequence that would set a terminal's window title if it reached the terminal.
 ESCAPE = "\x1b]0;pwned\x07"
@@ -38,7 +38,7 @@ def hostile_people(people: list[SimIdentity]) -> list[SimIdentity]:
     return [replace(p, display_name=NAMES[i]) if i < len(NAMES) else p for i, p in enumerate(people)]
 
 
-def hostile_repositories(org: SimulatedOrg) -> None:
+def hostile_repositories(org: OrgData) -> None:
     """Rename the first repository of each project (before any PR refers to it)."""
     for project in org.projects:
         if project.repositories:
@@ -47,7 +47,7 @@ def hostile_repositories(org: SimulatedOrg) -> None:
                                                     first.default_branch, first.size)
 
 
-def hostile_items_and_prs(org: SimulatedOrg) -> None:
+def hostile_items_and_prs(org: OrgData) -> None:
     """Hostile titles (every revision, so history and snapshot agree) and tags on the first items; PR titles."""
     for n, item_id in enumerate(sorted(org.work_items)[:COUNT]):
         title = TITLES[n % len(TITLES)]

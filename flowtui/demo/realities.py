@@ -31,7 +31,7 @@ from flowtui.demo.wire import ApiError
 from flowtui.demo.worktime import DAY_MS, WorkCalendar, ms_to_dt
 
 if TYPE_CHECKING:
-    from flowtui.demo.generator import SimulatedOrg
+    from flowtui.demo.org import OrgData
     from flowtui.demo.request import Req
 
 #: The old cohort is created this many days before `now` (the default history start is 365 days).
@@ -40,7 +40,7 @@ MOVES_PER_ORG = 3
 
 
 # ---- generation ------------------------------------------------------------------------------
-def old_cohort(org: SimulatedOrg, projects: list[SimProject], per_project: int) -> list[SimWorkItem]:
+def old_cohort(org: OrgData, projects: list[SimProject], per_project: int) -> list[SimWorkItem]:
     """Items created two years to 400 days ago: stale WIP, long-runners finished lately, the rest."""
     now_ms = org.now_ms
     first = ms_to_dt(now_ms - (OLD_FROM_DAYS + 10) * DAY_MS).date()
@@ -72,7 +72,7 @@ def old_cohort(org: SimulatedOrg, projects: list[SimProject], per_project: int) 
     return out
 
 
-def generated_moves(org: SimulatedOrg, items: list[SimWorkItem]) -> None:
+def generated_moves(org: OrgData, items: list[SimWorkItem]) -> None:
     """A few moves between projects and one type change, appended to settled-looking histories.
 
     Called before watermarks are assigned; the new revisions are part of `items`' histories.
@@ -128,26 +128,26 @@ def _append_move(item: SimWorkItem, project: SimProject, wtype: SimWorkItemType 
 
 
 # ---- mutations between syncs ------------------------------------------------------------------
-def _item(org: SimulatedOrg, item_id: int) -> SimWorkItem:
+def _item(org: OrgData, item_id: int) -> SimWorkItem:
     item = org.work_items.get(item_id)
     if item is None:
         raise KeyError(f"no work item {item_id}")
     return item
 
 
-def delete_item(org: SimulatedOrg, item_id: int) -> None:
+def delete_item(org: OrgData, item_id: int) -> None:
     """Send an item to the recycle bin (at the org's `now`); no revision is written."""
     item = _item(org, item_id)
     item.is_deleted, item.deleted_ms = True, org.now_ms
 
 
-def restore_item(org: SimulatedOrg, item_id: int) -> None:
+def restore_item(org: OrgData, item_id: int) -> None:
     """Take an item back out of the recycle bin."""
     item = _item(org, item_id)
     item.is_deleted, item.deleted_ms = False, None
 
 
-def move_item(org: SimulatedOrg, item_id: int, project: str, *, type_name: str | None = None) -> SimRevision:
+def move_item(org: OrgData, item_id: int, project: str, *, type_name: str | None = None) -> SimRevision:
     """Move an item to another project (and/or type) now: one new revision with a new watermark."""
     item = _item(org, item_id)
     target = org.project(project)
@@ -163,7 +163,7 @@ def move_item(org: SimulatedOrg, item_id: int, project: str, *, type_name: str |
     return rev
 
 
-def change_type(org: SimulatedOrg, item_id: int, type_name: str) -> SimRevision:
+def change_type(org: OrgData, item_id: int, type_name: str) -> SimRevision:
     """Change an item's type now (same project): one new revision."""
     item = _item(org, item_id)
     return move_item(org, item_id, item.project.name, type_name=type_name)

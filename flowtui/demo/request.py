@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
@@ -14,7 +14,8 @@ from flowtui.demo.worktime import dt_to_ms
 from flowtui.timeutil import parse_ado_datetime
 
 if TYPE_CHECKING:
-    from flowtui.demo.transport import SimulatedAdo
+    from flowtui.demo.faults import Faults
+    from flowtui.demo.org import OrgData
 
 _VERSION = re.compile(r"^(\d+)\.(\d+)(-preview(?:\.\d+)?)?$", re.IGNORECASE)
 _PREVIEW_AHEAD = {"7.1": "7.2"}  # cloud: 7.2 exists only as -preview
@@ -64,10 +65,23 @@ def negotiate_version(request: httpx.Request, cap: str) -> str:
     return version
 
 
+class Server(Protocol):
+    """What a request context reads from the simulated server (`flowtui.demo.transport.SimulatedAdo`)."""
+
+    @property
+    def org(self) -> OrgData: ...
+
+    @property
+    def faults(self) -> Faults: ...
+
+    @property
+    def _prefix(self) -> list[str]: ...
+
+
 class Req:
     """What a handler needs: the org, knobs, params, query (case-insensitive keys), body, base URL."""
 
-    def __init__(self, sim: SimulatedAdo, request: httpx.Request, params: dict[str, str],
+    def __init__(self, sim: Server, request: httpx.Request, params: dict[str, str],
                  version: str, git: bool, route: str = "") -> None:
         self.sim = sim
         self.route = route  # the route name (see `flowtui.demo.faults`)

@@ -16,29 +16,8 @@ from urllib.parse import quote, urlencode
 from flowtui.demo.model import SimIdentity, SimRevision, SimWorkItem, WitTime, render_value, wit_date
 from flowtui.demo.request import Req, parse_time
 from flowtui.demo.wiql import run_wiql
-from flowtui.demo.wire import ApiError, PlainError, identity_ref
+from flowtui.demo.wire import CANONICAL, ApiError, PlainError, identity_ref
 
-#: Fields the simulated server knows; the second group exists but is never set (always omitted).
-FIELDS = (
-    "System.Id", "System.AreaPath", "System.TeamProject", "System.IterationPath", "System.WorkItemType",
-    "System.State", "System.Reason", "System.AssignedTo", "System.CreatedDate", "System.CreatedBy",
-    "System.ChangedDate", "System.ChangedBy", "System.Title", "System.Tags", "System.Rev",
-    "System.Watermark", "System.RevisedDate", "System.IsDeleted", "System.CommentCount",
-    "Microsoft.VSTS.Common.Priority", "Microsoft.VSTS.Scheduling.StoryPoints",
-    "Microsoft.VSTS.Scheduling.Effort", "Microsoft.VSTS.Common.StateChangeDate",
-    "Microsoft.VSTS.Common.ActivatedDate", "Microsoft.VSTS.Common.ActivatedBy",
-    "Microsoft.VSTS.Common.ResolvedDate", "Microsoft.VSTS.Common.ResolvedBy",
-    "Microsoft.VSTS.Common.ClosedDate", "Microsoft.VSTS.Common.ClosedBy", "Microsoft.VSTS.CMMI.Blocked",
-)
-EMPTY_FIELDS = (
-    "System.BoardColumn", "System.BoardColumnDone", "System.Description", "System.History",
-    "System.Parent", "System.AuthorizedDate", "System.NodeName", "System.AreaId", "System.IterationId",
-    "Microsoft.VSTS.Common.ValueArea", "Microsoft.VSTS.Common.Severity",
-    "Microsoft.VSTS.Common.BacklogPriority", "Microsoft.VSTS.Common.StackRank",
-    "Microsoft.VSTS.Scheduling.RemainingWork", "Microsoft.VSTS.Scheduling.OriginalEstimate",
-    "Microsoft.VSTS.Scheduling.CompletedWork",
-)
-CANONICAL = {f.lower(): f for f in FIELDS + EMPTY_FIELDS}
 _INTERNAL = {"System.Id", "System.Rev", "System.Watermark", "System.RevisedDate", "System.IsDeleted"}
 
 

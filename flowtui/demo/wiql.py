@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flowtui.demo.model import SimIdentity, SimRevision, SimWorkItem, WitTime, wit_date
-from flowtui.demo.wire import ApiError
+from flowtui.demo.wire import CANONICAL, ApiError
 from flowtui.demo.worktime import DAY_MS, dt_to_ms
 from flowtui.timeutil import parse_ado_datetime
 
@@ -88,8 +88,6 @@ class _Parser:
             raise _syntax(f"TF51006: Expecting {word} near «{self.peek() or 'end of query'}».")
 
     def field(self) -> str:
-        from flowtui.demo.routes_wit import CANONICAL
-
         tok = self.peek()
         if tok is None:
             raise _syntax("TF51006: Expecting a field name.")

@@ -16,6 +16,28 @@ from flowtui.timeutil import format_pr_datetime, format_wit_datetime
 VSSPS = "https://spsprodweu5.vssps.visualstudio.com/A4a1d3f2e-9c1b-4b6e-8e2f-6d9b5c3a7e10"
 SHALLOW_TIME = "0001-01-01T00:00:00"
 
+#: Fields the simulated server knows; the second group exists but is never set (always omitted).
+FIELDS = (
+    "System.Id", "System.AreaPath", "System.TeamProject", "System.IterationPath", "System.WorkItemType",
+    "System.State", "System.Reason", "System.AssignedTo", "System.CreatedDate", "System.CreatedBy",
+    "System.ChangedDate", "System.ChangedBy", "System.Title", "System.Tags", "System.Rev",
+    "System.Watermark", "System.RevisedDate", "System.IsDeleted", "System.CommentCount",
+    "Microsoft.VSTS.Common.Priority", "Microsoft.VSTS.Scheduling.StoryPoints",
+    "Microsoft.VSTS.Scheduling.Effort", "Microsoft.VSTS.Common.StateChangeDate",
+    "Microsoft.VSTS.Common.ActivatedDate", "Microsoft.VSTS.Common.ActivatedBy",
+    "Microsoft.VSTS.Common.ResolvedDate", "Microsoft.VSTS.Common.ResolvedBy",
+    "Microsoft.VSTS.Common.ClosedDate", "Microsoft.VSTS.Common.ClosedBy", "Microsoft.VSTS.CMMI.Blocked",
+)
+EMPTY_FIELDS = (
+    "System.BoardColumn", "System.BoardColumnDone", "System.Description", "System.History",
+    "System.Parent", "System.AuthorizedDate", "System.NodeName", "System.AreaId", "System.IterationId",
+    "Microsoft.VSTS.Common.ValueArea", "Microsoft.VSTS.Common.Severity",
+    "Microsoft.VSTS.Common.BacklogPriority", "Microsoft.VSTS.Common.StackRank",
+    "Microsoft.VSTS.Scheduling.RemainingWork", "Microsoft.VSTS.Scheduling.OriginalEstimate",
+    "Microsoft.VSTS.Scheduling.CompletedWork",
+)
+CANONICAL = {f.lower(): f for f in FIELDS + EMPTY_FIELDS}
+
 
 class ApiError(Exception):
     """An error response the route handlers raise; rendered with the wrapped-exception envelope."""

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TextIO
+from typing import Any, TextIO
 
 from flowtui.timeutil import to_utc
 
@@ -58,7 +58,7 @@ def _no_bool(_value: object) -> str:  # bool is an int subclass: refuse it rathe
     raise TypeError("booleans have no CSV form in flowtui exports")
 
 
-_CONVERT = {
+_CONVERT: dict[type, Callable[[Any], str]] = {
     type(None): _none, str: str, int: int.__repr__, float: format_float, datetime: format_utc, bool: _no_bool,
 }
 _get = _CONVERT.get

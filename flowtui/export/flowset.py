@@ -81,8 +81,8 @@ def flow_data(
 def flow_tables(data: FlowData) -> list[Table]:
     """The three CSV tables of the flow set, in file order."""
     flows = sorted(data.analysis.flows, key=lambda fl: fl.item.id)
-    items = []
-    transitions = []
+    items: list[tuple[object, ...]] = []
+    transitions: list[tuple[object, ...]] = []
     for fl in flows:
         w = fl.item
         items.append((

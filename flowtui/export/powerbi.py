@@ -23,6 +23,7 @@ contract is silent:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
@@ -54,7 +55,7 @@ class Table:
 
     name: str
     header: tuple[str, ...]
-    rows: list[tuple[object, ...]]
+    rows: Sequence[tuple[object, ...]]
 
 
 def cycle_time_minutes(created_at: datetime, closed_at: datetime | None) -> float | None:

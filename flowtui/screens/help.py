@@ -52,7 +52,7 @@ def help_rows(active: Mapping[str, Any], key_display: Any) -> list[tuple[str, st
 class HelpScreen(ReportsWorkerErrors, ModalScreen[None]):
     """Every live key binding: key, what it does, and its id for `[ui] keymap`."""
 
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="close_help")]
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close help", id="help.close")]
 
     def __init__(self, active_bindings: Mapping[str, Any]) -> None:
         super().__init__()
@@ -70,7 +70,7 @@ class HelpScreen(ReportsWorkerErrors, ModalScreen[None]):
         with VerticalScroll(classes="dialog help-dialog"):
             yield Label("Keys", classes="dialog-title")
             yield Static(table)
-            yield Static("[dim]Remap any key in config.toml: [ui] keymap = { sync = \"S\" }. "
+            yield Static("[dim]Remap any key in config.toml: [ui] keymap = { \"sync.start\" = \"S\" }. "
                          "Esc closes this help.[/]")
             yield Static(Text(f"Log file (attach it to a bug report): {log_file_path()}", style="dim"),
                          id="help-log-file")

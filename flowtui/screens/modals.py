@@ -23,7 +23,7 @@ EXPORT_SETS = {
 class ErrorModal(ReportsWorkerErrors, ModalScreen[None]):
     """A blocking error (authentication, configuration, store): one sentence and what to do."""
 
-    BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="close_dialog")]
+    BINDINGS = [Binding("escape,enter", "dismiss", "Close", id="dialog.close")]
 
     def __init__(self, title: str, message: str) -> None:
         super().__init__()
@@ -45,7 +45,7 @@ class ErrorModal(ReportsWorkerErrors, ModalScreen[None]):
 class ExportPrompt(ReportsWorkerErrors, ModalScreen[str | None]):
     """Ask for the export directory; returns it, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel_dialog")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
 
     def __init__(self, default: str = DEFAULT_EXPORT_DIR, *, what: str = "all") -> None:
         super().__init__()
@@ -80,8 +80,8 @@ class ConfirmModal(ReportsWorkerErrors, ModalScreen[bool]):
     """A yes/no question; returns True for yes."""
 
     BINDINGS = [
-        Binding("y", "answer(True)", "Yes", id="confirm_yes"),
-        Binding("n,escape", "answer(False)", "No", id="confirm_no"),
+        Binding("y", "answer(True)", "Yes", id="dialog.yes"),
+        Binding("n,escape", "answer(False)", "No", id="dialog.no"),
     ]
 
     def __init__(self, question: str) -> None:

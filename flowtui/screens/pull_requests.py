@@ -16,7 +16,7 @@ from flowtui.domain import PullRequest
 from flowtui.reporting.pull_requests import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, pr_rows, query_prs
 from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
-from flowtui.widgets.paged_table import Column, PagedTable
+from flowtui.widgets.paged_table import PagedTable
 from flowtui.widgets.safe_text import plain_text
 from flowtui.widgets.status_bar import StatusBar
 

@@ -17,22 +17,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from flowtui.config import check_org_url, set_config_value
+from flowtui.config import set_config_value
 from flowtui.errors import FlowtuiError
 from flowtui.messages import ConnectionTested
+from flowtui.orgurl import normalize_org_url, org_url_problem
 from flowtui.screens.worker_errors import ReportsWorkerErrors, describe_error
 from flowtui.widgets.status_bar import StatusBar
-
-
-def org_url_problem(text: str) -> str | None:
-    """None when `text` is an acceptable collection URL, else one sentence saying what is allowed."""
-    try:
-        if check_org_url(text):
-            return None
-    except ValueError:
-        pass
-    return ("Use https://dev.azure.com/ORG, https://ORG.visualstudio.com or https://server/tfs/Collection "
-            "(http:// only for localhost).")
 
 
 def parse_projects(text: str) -> list[str]:
@@ -44,10 +34,10 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
     """Organization, projects and PAT."""
 
     BINDINGS = [
-        Binding("ctrl+s", "save", "Save", id="settings_save", tooltip="Save the URL and projects (and the PAT)."),
-        Binding("ctrl+t", "test_connection", "Test connection", id="settings_test",
+        Binding("ctrl+s", "save", "Save", id="settings.save", tooltip="Save the URL and projects (and the PAT)."),
+        Binding("ctrl+t", "test_connection", "Test connection", id="settings.test_connection",
                 tooltip="List the organization's projects with these values."),
-        Binding("escape", "leave_fields", "Leave fields", id="settings_blur", show=False,
+        Binding("escape", "leave_fields", "Leave fields", id="settings.leave_fields", show=False,
                 tooltip="Move focus out of the text fields so single-letter keys work."),
     ]
 
@@ -104,7 +94,7 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
         if not projects:
             self._result(False, "Enter at least one project name.")
             return None
-        return check_org_url(url), projects, self.query_one("#pat", Input).value.strip()
+        return normalize_org_url(url), projects, self.query_one("#pat", Input).value.strip()
 
     @on(Button.Pressed, "#save")
     def action_save(self) -> None:
@@ -135,7 +125,7 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
 
         app: Any = self.app
         app.use_keyring_backend()
-        set_pat(url, pat, allow_plaintext=app.settings["auth.allow_plaintext_keyring"])  # SecretStoreError -> error modal
+        set_pat(url, pat, allow_plaintext=app.settings.auth.allow_plaintext_keyring)  # SecretStoreError -> error modal
         self.post_message(ConnectionTested(True, f"Saved to {app.settings.config_path}; the PAT is in the OS keyring."))
         self._pat_status(url)
 
@@ -164,26 +154,14 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="test-connection", name="test connection")
     def _test(self, url: str, projects: list[str], typed_pat: str) -> None:
-        from flowtui.ado import AdoClient
-        from flowtui.ado.endpoints import list_projects
+        from flowtui.sync.connection import connect
 
         app: Any = self.app
         try:
-            if app.demo:
-                from flowtui.demo_mode import DEMO_PAT, demo_transport
-
-                transport, pat = app.transport or demo_transport(), DEMO_PAT
-            else:
-                from flowtui.secrets import get_pat
-
+            if not app.demo:
                 app.use_keyring_backend()
-                transport, pat = app.transport, typed_pat or get_pat(url)
-            s = app.settings
-            with AdoClient(url, pat, api_version=s["ado.api_version"], timeout_s=s["ado.timeout_s"],
-                           verify_tls=s["ado.verify_tls"], ca_bundle=s["ado.ca_bundle"],
-                           trust_store=s["ado.trust_store"], transport=transport,
-                           max_attempts=2, max_total_wait_s=10) as client:
-                names = [p.get("name", "") for p in list_projects(client)]
+            connection = connect(app.settings, demo=app.demo, transport=app.transport, org_url=url, typed_pat=typed_pat)
+            names = connection.project_names(app.settings)
         except FlowtuiError as exc:
             self.post_message(ConnectionTested(False, exc.message))
             return

@@ -18,7 +18,7 @@ from textual.widgets import Footer, Input, Select, Static
 
 from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
-from flowtui.widgets.paged_table import Column, PagedTable
+from flowtui.widgets.paged_table import PagedTable
 from flowtui.widgets.safe_text import plain_text
 from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.timeline import legend, timeline_bar

@@ -11,7 +11,7 @@ from a server).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.css.query import NoMatches
@@ -46,7 +46,7 @@ def error_text(prefix: str, error: BaseException) -> Text:
 if TYPE_CHECKING:
     from textual.screen import Screen
 
-    _Base = Screen[object]
+    _Base = Screen[Any]  # Any: the concrete screen's own result type wins
 else:
     _Base = object
 

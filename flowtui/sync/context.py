@@ -6,7 +6,7 @@ import logging
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable
+from collections.abc import Callable
 
 from flowtui.ado.client import AdoClient
 from flowtui.ado.paging import RequestBudget
@@ -40,7 +40,7 @@ class SyncContext:
     now: datetime
     summary: SyncSummary
     full: bool = False
-    progress_cb: Callable[[SyncProgress], None] | None = None
+    progress_cb: Callable[[SyncProgress], object] | None = None
     cancel_cb: Callable[[], bool] | None = None
     warning_count: int = 0
     project: str = ""
@@ -66,7 +66,7 @@ class SyncContext:
 
     def request_budget(self, what: str) -> RequestBudget:
         """A fresh budget of `sync.max_requests_per_stream` requests for one paged stream named `what`."""
-        return RequestBudget(int(self.settings["sync.max_requests_per_stream"]), what)
+        return RequestBudget(self.settings.sync.max_requests_per_stream, what)
 
     def check_cancel(self) -> None:
         """Raise SyncCancelled when the caller asked to stop (checked between pages)."""

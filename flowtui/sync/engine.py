@@ -32,15 +32,17 @@ from __future__ import annotations
 import logging
 import time
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from flowtui.ado import endpoints
-from flowtui.ado.client import AdoClient, validate_org_url
 from flowtui.ado.errors import ConnectionFailure, RouteNotFoundError
 from flowtui.config import Settings, organization_name
 from flowtui.domain import Organization, Project
 from flowtui.errors import AdoError, AuthError, ConfigError, FlowtuiError, NotFoundError, StoreError, SyncCancelled
+from flowtui.orgurl import validate_org_url
 from flowtui.store import Store
+from flowtui.sync.connection import NO_ORG_URL, make_client
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import (
     STAGE_FINISHED,
@@ -69,7 +71,7 @@ def run_sync(
     *,
     pat: str,
     transport: Any = None,
-    progress: Callable[[SyncProgress], None] | None = None,
+    progress: Callable[[SyncProgress], object] | None = None,
     cancel: Callable[[], bool] | None = None,
     full: bool = False,
     since: date | None = None,
@@ -87,24 +89,19 @@ def run_sync(
     if only is not None and only not in ONLY_CHOICES:
         raise ConfigError(f"--only {only!r} is not valid; allowed: work-items, prs.")
     if not settings.org_url:
-        raise ConfigError("No organization URL is configured; run `flowtui config set ado.org_url https://dev.azure.com/ORG`.")
+        raise ConfigError(NO_ORG_URL)
     org_url = validate_org_url(settings.org_url)
     org = organization_name(org_url)
     run_now = to_utc(now) if now is not None else utc_now()
     started = clock()
-    client = AdoClient(
+    client = make_client(
+        settings,
         org_url,
         pat,
-        api_version=settings["ado.api_version"],
-        timeout_s=settings["ado.timeout_s"],
-        verify_tls=settings["ado.verify_tls"],
-        ca_bundle=settings["ado.ca_bundle"],
-        trust_store=settings["ado.trust_store"],
-        transport=transport,
-        max_concurrency=settings["ado.max_concurrency"],
+        transport,
         sleep=sleep,
         clock=clock,
-        max_total_wait_s=settings["sync.max_wait_s"],  # one budget for the whole run, every project
+        max_total_wait_s=settings.sync.max_wait_s,  # one budget for the whole run, every project
         cancel=cancel,  # polled during every wait and request: a cancel lands within a fraction of a second
     )
     try:
@@ -125,7 +122,7 @@ def run_sync(
         ctx.projects = _project_names(ctx)
         for project in ctx.projects:
             _sync_project(ctx, project, since_dt=since_dt, only=only)
-        if only in (None, "prs") and settings["sync.pull_requests"]:
+        if only in (None, "prs") and settings.sync.pull_requests:
             _sync_threads(ctx)
         summary.status = "failed" if summary.first_error else "success"
     except SyncCancelled:
@@ -175,7 +172,7 @@ def _sync_project(ctx: SyncContext, project: str, *, since_dt: datetime | None, 
             start = since_dt or _default_start(settings, ctx.server_now())
             sync_project_work_items(ctx, project, start=start)
             complete_history(ctx, project, start=start)
-        if only in (None, "prs") and settings["sync.pull_requests"]:
+        if only in (None, "prs") and settings.sync.pull_requests:
             sync_pull_requests(ctx, project, since=since_dt, default_start=_default_start(settings, ctx.server_now()))
         if not stored:
             _store_project(ctx, project, "")
@@ -199,7 +196,7 @@ def _sync_threads(ctx: SyncContext) -> None:
     ok = [name for name, counts in ctx.summary.projects.items() if counts.status == "success"]
     requests_before = ctx.client.requests
     try:
-        failures = sync_threads(ctx, ok, days=ctx.settings["sync.pr_threads_days"])
+        failures = sync_threads(ctx, ok, days=ctx.settings.sync.pr_threads_days)
     finally:
         ctx.project = ""
         ctx.summary.thread_requests = ctx.client.requests - requests_before
@@ -267,7 +264,7 @@ def _lookup_project(ctx: SyncContext, project: str) -> dict[str, object]:
 
 
 def _default_start(settings: Settings, now: datetime) -> datetime:
-    text = settings["sync.since"]
+    text = settings.sync.since
     if text:
         day = date.fromisoformat(text)
         return datetime(day.year, day.month, day.day, tzinfo=UTC)

@@ -23,8 +23,8 @@ from flowtui.ado import endpoints, parse
 from flowtui.ado.errors import RouteNotFoundError
 from flowtui.domain import Revision, WorkItem
 from flowtui.sync.context import SyncContext
+from flowtui.sync.pages import CategoryCache, store_page
 from flowtui.sync.progress import STAGE_WORK_ITEMS
-from flowtui.sync.work_items import CategoryCache, store_page
 from flowtui.timeutil import format_utc_z, parse_ado_datetime
 
 STREAM = "wit.wiql"

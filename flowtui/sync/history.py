@@ -24,7 +24,8 @@ from flowtui.domain import Revision, WorkItem
 from flowtui.errors import NotFoundError
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_BACKFILL
-from flowtui.sync.work_items import CategoryCache, parse_latest, project_of, snapshots
+from flowtui.sync.pages import CategoryCache
+from flowtui.sync.work_items import parse_latest, project_of, snapshots
 
 STALE_CURSOR = "wit.stale"
 _DONE_CATEGORIES = ("Completed", "Removed")
@@ -51,7 +52,7 @@ def find_stale(ctx: SyncContext, project: str, *, start: datetime) -> None:
     where = f"[System.ChangedDate] < {_wiql_text(endpoints.iso_instant(start))}"
     if closed:
         where += f" AND [System.State] NOT IN ({', '.join(_wiql_text(s) for s in closed)})"
-    types = list(ctx.settings["sync.work_item_types"])
+    types = list(ctx.settings.sync.work_item_types)
     if types:
         where += f" AND [System.WorkItemType] IN ({', '.join(_wiql_text(t) for t in types)})"
     ids: list[int] = []
@@ -87,7 +88,7 @@ def backfill(ctx: SyncContext, project: str, *, start: datetime | None = None) -
     if not ids:
         return
     scope = {p.lower(): p for p in (ctx.projects or [project])}
-    wanted_types = {t.lower() for t in ctx.settings["sync.work_item_types"]}
+    wanted_types = {t.lower() for t in ctx.settings.sync.work_item_types}
     cache = CategoryCache(ctx, project)
     before = ctx.client.requests
     total = len(ids)
@@ -121,9 +122,9 @@ def _current_revs(ctx: SyncContext, project: str, ids: list[int]) -> dict[int, i
         except RouteNotFoundError:  # servers without POST workitemsbatch (tfs-4.1) answer the GET form
             raws = endpoints.work_items_batch(ctx.client, project, unknown, fields=("System.Rev",), use_get=True)
         for raw in raws:
-            item_id, rev = raw.get("id"), raw.get("rev")
-            if isinstance(item_id, int) and isinstance(rev, int) and not isinstance(rev, bool) and rev > 0:
-                current[item_id] = rev
+            raw_id, raw_rev = raw.get("id"), raw.get("rev")
+            if isinstance(raw_id, int) and isinstance(raw_rev, int) and not isinstance(raw_rev, bool) and raw_rev > 0:
+                current[raw_id] = raw_rev
     return current
 
 

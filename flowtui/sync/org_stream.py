@@ -32,7 +32,8 @@ from flowtui.errors import AdoError, NotFoundError
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_WORK_ITEMS, ProjectCounts
 from flowtui.ado.paging import PagingError, StreamGuard
-from flowtui.sync.work_items import CategoryCache, parse_latest, project_of, snapshots, sync_work_items
+from flowtui.sync.pages import CategoryCache
+from flowtui.sync.work_items import parse_latest, project_of, snapshots, sync_work_items
 
 ORG_STREAM_PREFIX = "wit.revisions.org"
 #: cursor marking a server without the organization-level stream (per-project streams are read)
@@ -73,7 +74,7 @@ def _counts(ctx: SyncContext, project: str) -> ProjectCounts:
 
 def read_org_stream(ctx: SyncContext, projects: list[str], *, start: datetime) -> None:
     """Read the organization stream from the stored token (or from `start`) to its end."""
-    types = list(ctx.settings["sync.work_item_types"])
+    types = list(ctx.settings.sync.work_item_types)
     scope = {p.lower(): p for p in projects}
     caches: dict[str, CategoryCache] = {}
     for name in projects:
@@ -132,7 +133,7 @@ def _store_org_page(
         mine = [w for w in items if w.project == name]
         if mine:
             cache.ensure(mine, [r for r in page_revs if r.work_item_id in {w.id for w in mine}])
-    excluded = [(i, None) for i in sorted(in_scope)] + [(i, _why(latest[i], scope, wanted_types)) for i in sorted(known)]
+    excluded: list[tuple[int, str | None]] = [(i, None) for i in sorted(in_scope)] + [(i, _why(latest[i], scope, wanted_types)) for i in sorted(known)]
     store = ctx.store
     with store.transaction():
         store.note_scope_changes(items)

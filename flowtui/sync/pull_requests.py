@@ -14,6 +14,7 @@ every PR singly for its full text would cost one request per PR, against the SPE
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from flowtui.ado import endpoints, parse
@@ -70,7 +71,7 @@ def sync_pull_requests(ctx: SyncContext, project: str, *, since: datetime | None
                                  watermark=end, force=ctx.full)
 
 
-def write_pr_page(ctx: SyncContext, project: str, page: list[object], repos_done: set[str]) -> None:
+def write_pr_page(ctx: SyncContext, project: str, page: Sequence[object], repos_done: set[str]) -> None:
     """Parse one page of PRs and commit it (PRs, reviewers, identities, new repositories) in one transaction.
 
     A malformed entry is one counted warning (`parse.BadPayload`); only the store can fail the page.

@@ -164,13 +164,13 @@ def frame(
         total = width + label_width + 1
         axis, used = "", 0  # the label line so far and its width in cells
         for col, text in x_labels:
-            cells = cell_len(text)
-            start = label_width + 1 + max(0, min(col, width - cells))
+            text_cells = cell_len(text)
+            start = label_width + 1 + max(0, min(col, width - text_cells))
             touches = axis != "" and start <= used  # a label needs one free cell after the previous one
-            if touches or start + cells > total:
+            if touches or start + text_cells > total:
                 continue
             axis += " " * (start - used) + text
-            used = start + cells
+            used = start + text_cells
         out.append(Text(axis.rstrip(), style=AXIS_STYLE, end=""))
     return out
 

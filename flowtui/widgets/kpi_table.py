@@ -63,10 +63,10 @@ class KpiTable(DataTable):
     """A read-only table of `Kpi` rows (j/k/g/G move the cursor)."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", id="cursor_down", show=False),
-        Binding("k", "cursor_up", "Up", id="cursor_up", show=False),
-        Binding("g", "scroll_top", "Top", id="cursor_top", show=False),
-        Binding("G", "scroll_bottom", "Bottom", id="cursor_bottom", show=False),
+        Binding("j", "cursor_down", "Down", id="kpi.down", show=False),
+        Binding("k", "cursor_up", "Up", id="kpi.up", show=False),
+        Binding("g", "scroll_top", "Top", id="kpi.first", show=False),
+        Binding("G", "scroll_bottom", "Bottom", id="kpi.last", show=False),
     ]
 
     def __init__(self, **kwargs: object) -> None:

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from typing import NamedTuple
 
 from rich.segment import Segment
-from rich.style import Style
 from textual import events
 from textual.binding import Binding
 from textual.geometry import Size
@@ -167,7 +166,7 @@ class PagedTable(ScrollView, can_focus=True):
         row = round(self.scroll_y) + y - 1
         if row >= len(self.rows):
             return Strip([Segment(" " * width, base)])
-        style: Style = base
+        style = base
         if row == self.cursor_row:
             style = base + self.get_component_rich_style("paged-table--cursor")
         elif row % 2:

@@ -10,6 +10,9 @@ from typing import Any
 from rich.text import Text
 from textual.widgets import Static
 
+from flowtui.config import organization_name
+from flowtui.views import MAIN_VIEWS, VIEW_TITLES
+
 
 class StatusBar(Static):
     """`1 Dashboard  2 Work items …   contoso · DEMO · syncing…`."""
@@ -29,17 +32,15 @@ class StatusBar(Static):
         self.update(self.render_bar())
 
     def render_bar(self) -> Text:
-        from flowtui.app import VIEWS
-        from flowtui.config import organization_name
 
         app: Any = self.app
         current = app.current_mode
         text = Text(no_wrap=True, overflow="ellipsis")
-        for i, (mode, title) in enumerate(VIEWS, start=1):
-            style = "bold reverse" if mode == current else ""
-            text.append(f" {i} {title} ", style=style)
-        if current in ("sync", "settings"):
-            text.append(f" {current.capitalize()} ", style="bold reverse")
+        for i, view in enumerate(MAIN_VIEWS, start=1):
+            style = "bold reverse" if view.mode == current else ""
+            text.append(f" {i} {view.title} ", style=style)
+        if current in VIEW_TITLES and all(v.mode != current for v in MAIN_VIEWS):
+            text.append(f" {VIEW_TITLES[current]} ", style="bold reverse")
         right = Text()
         org = getattr(app, "settings", None)
         if org is not None and org.org_url:

@@ -26,15 +26,14 @@ real keyring out of reach.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from conftest_views import *  # noqa: F403 - TUI-views' fixtures (views_store, ViewsApp, ...)
 
-from flowtui.config import Settings, load_settings
-from flowtui.demo_mode import DEMO_PAT, demo_now, demo_org_url, demo_project_names, demo_simulator
+from flowtui.config import Settings
+from flowtui.demo_mode import DEMO_PAT, demo_simulator
 from flowtui.store import Store, open_store
 
 import shell_support

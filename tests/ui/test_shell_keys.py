@@ -6,6 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from shell_support import AS_OF, tiny_settings
 from textual.message import Message
 from textual.widgets import Input
@@ -26,8 +28,13 @@ async def settle(pilot: Any) -> None:
     await pilot.pause()
 
 
-async def test_keymap_override_moves_bindings(make_shell_app: Any, demo_store: Any, tmp_path: Path) -> None:
-    settings = tiny_settings(tmp_path, **{"ui.keymap": {"view_settings": "f2", "help": "f1"}})
+@pytest.mark.parametrize("keymap", [
+    {"view.settings": "f2", "app.help": "f1"},
+    {"view_settings": "f2", "help": "f1"},  # the ids of earlier builds still work (flowtui.views.LEGACY_BINDING_IDS)
+])
+async def test_keymap_override_moves_bindings(make_shell_app: Any, demo_store: Any, tmp_path: Path,
+                                              keymap: dict[str, str]) -> None:
+    settings = tiny_settings(tmp_path, **{"ui.keymap": keymap})
     app = make_shell_app(demo_store, settings=settings)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -42,8 +49,8 @@ async def test_keymap_override_moves_bindings(make_shell_app: Any, demo_store: A
         await pilot.press("f1")
         assert isinstance(app.screen, HelpScreen)
         rows = {binding_id: keys for keys, _d, _t, binding_id, _e in help_rows(app.screen.active, app.get_key_display)}
-        assert rows["view_settings"] == "f2" and rows["help"] == "f1"
-        assert rows["sync"] == "s"  # untouched bindings keep their keys
+        assert rows["view.settings"] == "f2" and rows["app.help"] == "f1"
+        assert rows["sync.start"] == "s"  # untouched bindings keep their keys
 
 
 async def test_help_lists_live_global_bindings_with_ids(make_shell_app: Any, demo_store: Any) -> None:
@@ -53,10 +60,10 @@ async def test_help_lists_live_global_bindings_with_ids(make_shell_app: Any, dem
         await pilot.press("question_mark")
         rows = help_rows(app.screen.active, app.get_key_display)
         ids = [r[3] for r in rows]
-        for expected in ("quit", "help", "sync", "export", "refresh", "next_view", "prev_view", "view_dashboard",
-                         "view_forecast", "view_settings", "command_palette"):
+        for expected in ("app.quit", "app.help", "sync.start", "export.start", "data.refresh", "view.next", "view.prev",
+                         "view.dashboard", "view.forecast", "view.settings", "app.commands"):
             assert expected in ids
-        assert "cancel_sync" not in ids  # no sync runs, so cancel is hidden
+        assert "sync.cancel" not in ids  # no sync runs, so cancel is hidden
         await pilot.press("escape")
         assert isinstance(app.screen, DashboardScreen)
 

@@ -37,8 +37,8 @@ def dump(store: Store) -> dict[str, Any]:
     prs = store.pull_requests(status=None)
     return {
         "items": sorted((h.item for h in histories), key=lambda w: w.id),
-        "revisions": sorted(((r.work_item_id, r.rev, r.changed_at, r.state, r.from_state, r.changed_by, r.tags, r.blocked)
-                             for h in histories for r in h.revisions)),
+        "revisions": sorted((r.work_item_id, r.rev, r.changed_at, r.state, r.from_state, r.changed_by, r.tags, r.blocked)
+                             for h in histories for r in h.revisions),
         "prs": sorted(prs, key=lambda p: p.uid),
         "categories": sorted(store.state_categories(), key=lambda c: (c.project, c.work_item_type, c.state)),
         "repos": sorted(store.repositories(), key=lambda r: r.id),

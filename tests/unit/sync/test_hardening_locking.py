@@ -270,7 +270,7 @@ def test_write_errors_name_their_cause() -> None:
         try:
             raise sqlite3.OperationalError("disk I/O error")
         except sqlite3.OperationalError:
-            raise sqlite3.OperationalError("cannot rollback - no transaction is active")
+            raise sqlite3.OperationalError("cannot rollback - no transaction is active")  # noqa: B904 - the chain is the point
     except sqlite3.OperationalError as exc:
         other = write_error(db, exc)
     assert other.message == f"Writing to the store {db} failed (disk I/O error); nothing from this step was kept."

@@ -258,7 +258,7 @@ def test_states_served_only_as_preview_are_read_with_the_preview_flag(tmp_path: 
 
 def test_pat_without_project_scope_still_syncs_and_looks_projects_up_only_once(tmp_path: Path) -> None:
     sim = make_sim(Faults(forbidden_routes=("projects", "project")))
-    summary, data, store = sync(tmp_path, sim)
+    summary, data, _store = sync(tmp_path, sim)
     assert summary.status == "success", summary.first_error
     assert_matches_truth(sim, data)
     with open_store(tmp_path / "store.sqlite") as store:
