@@ -205,7 +205,7 @@ def phases(db: Path) -> None:
     t0 = clock()
     store = open_store(db)
     store.ensure_facts(policy.blocked_tag)
-    histories = store.item_timelines(None)
+    histories = store.item_timelines(None, blocked_tag=policy.blocked_tag)
     t1 = clock()
     states = store.state_categories()
     since = min(day_start(AS_OF.date() - timedelta(days=89), policy.tz),

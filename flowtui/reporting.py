@@ -73,12 +73,13 @@ def load_inputs(
     with _gc_paused():
         states = store.state_categories(list(f.projects) or None)
         if every_item:
-            histories = store.item_timelines(f)
+            histories = store.item_timelines(f, blocked_tag=policy.blocked_tag)
             settled: dict[str, int] = {}
         else:
             cutoff = settle_cutoff(policy, as_of, window_from, window_to)
             done_states = settled_states(states, policy)
-            histories = store.item_timelines(f, settled_before=cutoff, settled_states=done_states)
+            histories = store.item_timelines(f, blocked_tag=policy.blocked_tag, settled_before=cutoff,
+                                             settled_states=done_states)
             settled = store.count_settled(f, settled_before=cutoff, settled_states=done_states)
         prs: list[PullRequest] = []
         if with_prs:

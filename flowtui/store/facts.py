@@ -132,18 +132,16 @@ class FactsMixin:
         """Make the stored facts match `blocked_tag`: re-derive every item once when the fingerprint
         differs. Returns True when it re-derived.
 
-        When the store cannot be written (a read-only file), one warning is logged and this
-        connection's reads derive the timelines from the revisions in memory instead (same numbers,
-        slower) until a writable open derives them."""
+        When the store cannot be written (a read-only file, another writer holding it too long), one
+        warning is logged and `item_timelines` derives the timelines from the revisions in memory
+        instead (same numbers, slower) until a later report can store them."""
         wanted = facts_fingerprint(blocked_tag)
-        self._facts_in_memory: str | None = None
         if self.facts_state() == wanted:
             return False
         try:
             self._rederive_all(blocked_tag, wanted, progress)
         except StoreError as exc:
             log.warning("%s The report derives its facts in memory this time.", exc)
-            self._facts_in_memory = blocked_tag
             return False
         return True
 
@@ -165,11 +163,20 @@ class FactsMixin:
         log.info("derived the facts of %d work item(s) (fingerprint %s)", total, wanted)
 
     def item_timelines(
-        self, f: ItemFilter | None = None, *,
+        self, f: ItemFilter | None = None, *, blocked_tag: str,
         settled_before: datetime | None = None, settled_states: Sequence[tuple[str, str, str, str]] = (),
     ) -> list[WorkItemHistory]:
-        """Every matching work item with its timeline from the facts (see the module docstring); the
-        same items as `work_item_histories(f, changes_only=True, settled_before=..., settled_states=...)`."""
+        """Every matching work item with its timeline under `blocked_tag` (see the module docstring);
+        the same items as `work_item_histories(f, changes_only=True, settled_before=..., settled_states=...)`.
+
+        Read from the facts when they carry this fingerprint (call `ensure_facts` first); otherwise
+        (the store could not be written) derived from the revisions in memory. Check and read share
+        one read transaction, so a concurrent re-derive cannot mix two fingerprints."""
+        with self.db.atomic():
+            return self._item_timelines(f, blocked_tag, settled_before, settled_states)
+
+    def _item_timelines(self, f: ItemFilter | None, blocked_tag: str, settled_before: datetime | None,
+                        settled_states: Sequence[tuple[str, str, str, str]]) -> list[WorkItemHistory]:
         where, params = _filter_sql(f)
         where = VISIBLE + (f" AND {where}" if where else "")
         if settled_before is not None:
@@ -177,7 +184,7 @@ class FactsMixin:
             where += (" AND NOT EXISTS (SELECT 1 FROM temp.settled_state s WHERE s.project = w.project"
                       " AND s.work_item_type = w.type AND s.state = w.state AND w.changed_at < ?)")
             params.append(to_micros(settled_before))
-        in_memory = getattr(self, "_facts_in_memory", None)
+        in_memory = None if self.facts_state() == facts_fingerprint(blocked_tag) else blocked_tag
         rows = self.db.execute_sql(
             f"SELECT {_WI_COLUMNS}, {'NULL' if in_memory else 'f.timeline'} FROM work_item w "
             f"LEFT JOIN item_fact f ON f.work_item_id = w.id WHERE {where} ORDER BY w.id", tuple(params)).fetchall()

@@ -149,7 +149,7 @@ def test_excluded_and_deleted_items_stay_out_of_the_facts_read(store: Store) -> 
     _history_store(store)
     store.db.execute_sql("UPDATE work_item SET excluded = 'moved' WHERE id = 2")
     store.db.execute_sql("UPDATE work_item SET is_deleted = 1 WHERE id = 3")
-    assert [h.item.id for h in store.item_timelines()] == [1, 4]
+    assert [h.item.id for h in store.item_timelines(blocked_tag="Blocked")] == [1, 4]
 
 
 def test_a_store_that_cannot_be_written_derives_in_memory_with_one_warning(
