@@ -28,8 +28,7 @@ from typing import Any
 
 from flowtui.domain import ItemFilter, Revision, WorkItemHistory
 from flowtui.errors import StoreError
-from flowtui.store.models import to_micros
-from flowtui.store.queries import _WI_COLUMNS, VISIBLE, _filter_sql, _work_item, split_tags
+from flowtui.store.queries import _WI_COLUMNS, _work_item, split_tags
 
 log = logging.getLogger(__name__)
 
@@ -177,13 +176,7 @@ class FactsMixin:
 
     def _item_timelines(self, f: ItemFilter | None, blocked_tag: str, settled_before: datetime | None,
                         settled_states: Sequence[tuple[str, str, str, str]]) -> list[WorkItemHistory]:
-        where, params = _filter_sql(f)
-        where = VISIBLE + (f" AND {where}" if where else "")
-        if settled_before is not None:
-            self._load_settled_states(settled_states)  # type: ignore[attr-defined]
-            where += (" AND NOT EXISTS (SELECT 1 FROM temp.settled_state s WHERE s.project = w.project"
-                      " AND s.work_item_type = w.type AND s.state = w.state AND w.changed_at < ?)")
-            params.append(to_micros(settled_before))
+        where, params = self._report_items_where(f, settled_before, settled_states)  # type: ignore[attr-defined]
         in_memory = None if self.facts_state() == facts_fingerprint(blocked_tag) else blocked_tag
         rows = self.db.execute_sql(
             f"SELECT {_WI_COLUMNS}, {'NULL' if in_memory else 'f.timeline'} FROM work_item w "
