@@ -166,3 +166,24 @@ def test_a_store_that_cannot_be_written_derives_in_memory_with_one_warning(
     assert dumps(report_from(load_inputs(store, policy, as_of=AS_OF))) == expected
     assert store.facts_state() == facts_fingerprint("Blocked")
     assert sum("read-only" in r.getMessage() for r in caplog.records) == 1
+
+
+def test_the_cli_reports_the_one_time_rederive_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from flowtui.cli.main import main
+
+    path = tmp_path / "cli.sqlite"
+    with open_store(path) as store:
+        _history_store(store)
+    argv = ["metrics", "--format", "json", "--db", str(path), "--config", str(tmp_path / "none.toml"),
+            "--as-of", "2026-03-02T00:00:00Z"]
+    assert main(argv) == 0
+    first = capsys.readouterr()
+    assert "deriving" not in first.err  # facts were derived as the revisions were written
+    with open_store(path) as store:
+        store.db.execute_sql("DELETE FROM fact_meta")
+    assert main(argv) == 0
+    second = capsys.readouterr()
+    assert second.err.count("deriving per-item facts") == 1 and "4/4 items" in second.err
+    assert second.out == first.out
+    assert main(argv) == 0
+    assert "deriving" not in capsys.readouterr().err
