@@ -3,7 +3,7 @@
 The default demo organization is synced once per module through the real `run_sync` and the
 in-process simulated ADO (no faults) at the demo clock; `flowtui metrics --format json`, two
 `flowtui forecast --format json` runs (--items and --days) and the flow-set `work_items.csv` are then
-produced for a fixed `--as-of` under both `cycle_start` policies and `resolved_is_done` on and off,
+(and `transitions.csv` once) produced for a fixed `--as-of` under both `cycle_start` policies and `resolved_is_done` on and off,
 and compared byte-for-byte with `tests/data/golden_report/`. A report that changes by one byte fails.
 
 Regenerate (only on purpose, and say why in the commit): FLOWTUI_REGEN_GOLDEN=1 pytest this file.
@@ -87,6 +87,8 @@ def test_reports_are_byte_identical_to_the_golden_copies(demo_db: Path, tmp_path
     out = tmp_path / "export"
     _run(capsys, "export", "--what", "flow", str(out), *common)
     _check(f"work_items-{name}.csv", (out / "work_items.csv").read_bytes().decode("utf-8"))
+    if (cycle, resolved) == POLICIES[0]:  # transitions do not depend on the policy
+        _check("transitions.csv", (out / "transitions.csv").read_bytes().decode("utf-8"))
 
 
 def test_a_filtered_report_is_byte_identical_to_its_golden_copy(demo_db: Path, tmp_path: Path,
