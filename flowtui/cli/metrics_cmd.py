@@ -57,6 +57,13 @@ def policy_from_args(args: argparse.Namespace, settings: Any) -> FlowPolicy:
     )
 
 
+def facts_progress(done: int, total: int) -> None:
+    """Progress on stderr while every item's facts are re-derived (once after a flow-settings change)."""
+    if done == total or done <= 5000:
+        print(f"flowtui: deriving per-item facts for these flow settings: {done:,}/{total:,} items",
+              file=sys.stderr)
+
+
 def load_analysis(
     args: argparse.Namespace, *, with_prs: bool = True, every_item: bool = False, policy: FlowPolicy | None = None,
 ) -> ReportInputs:
@@ -71,7 +78,7 @@ def load_analysis(
     item_filter = item_filter_from_args(args, settings)
     with reading_store(settings) as store:  # a missing store is "no data yet", never created here
         return load_inputs(store, policy, item_filter, as_of=as_of, window_from=window_from,
-                           window_to=window_to, with_prs=with_prs, every_item=every_item)
+                           window_to=window_to, with_prs=with_prs, every_item=every_item, progress=facts_progress)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,7 @@ the report is identical either way (data health covers the same horizon in both 
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -60,19 +60,25 @@ def load_inputs(
     window_to: date | None = None,
     with_prs: bool = True,
     every_item: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ReportInputs:
-    """Read the store once and derive every item that can matter for a report at `as_of`."""
+    """Read the store once and derive every item that can matter for a report at `as_of`.
+
+    Items are read from the per-item facts derived at sync time (`Store.item_timelines`), never from
+    the revisions; when the facts were derived under another blocked tag they are re-derived once
+    first (`progress(done, total)` is called while that runs)."""
     f = item_filter or ItemFilter()
+    store.ensure_facts(policy.blocked_tag, progress)
     with _gc_paused():
         states = store.state_categories(list(f.projects) or None)
         if every_item:
-            histories = store.work_item_histories(f, changes_only=True)
+            histories = store.item_timelines(f, blocked_tag=policy.blocked_tag)
             settled: dict[str, int] = {}
         else:
             cutoff = settle_cutoff(policy, as_of, window_from, window_to)
             done_states = settled_states(states, policy)
-            histories = store.work_item_histories(f, changes_only=True, settled_before=cutoff,
-                                                  settled_states=done_states)
+            histories = store.item_timelines(f, blocked_tag=policy.blocked_tag, settled_before=cutoff,
+                                             settled_states=done_states)
             settled = store.count_settled(f, settled_before=cutoff, settled_states=done_states)
         prs: list[PullRequest] = []
         if with_prs:

@@ -22,6 +22,7 @@ from peewee import SqliteDatabase
 
 from flowtui.errors import StoreError
 from flowtui.store import models
+from flowtui.store.facts import DEFAULT_BLOCKED_TAG, facts_fingerprint
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -58,8 +59,29 @@ def _migration_2(db: SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX item_history_pending ON item_history (project, needs_backfill)")
 
 
+def _migration_3(db: SqliteDatabase) -> None:
+    """Per-item facts derived at write time (see `flowtui.store.facts`).
+
+    `item_fact` holds one timeline per work item; `fact_meta` the fingerprint (and blocked tag) they
+    were derived under. A store that already holds revisions gets no fingerprint here: its first
+    report derives every item once. A new (empty) store starts with the default blocked tag, so
+    its first sync already writes facts.
+    """
+    db.execute_sql(
+        "CREATE TABLE item_fact ("
+        " work_item_id INTEGER PRIMARY KEY,"
+        " timeline TEXT NOT NULL,"
+        " last_at INTEGER NOT NULL,"
+        " n_steps INTEGER NOT NULL)"
+    )
+    db.execute_sql("CREATE TABLE fact_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    if db.execute_sql("SELECT 1 FROM revision LIMIT 1").fetchone() is None:
+        db.execute_sql("INSERT INTO fact_meta VALUES ('blocked_tag', ?)", (DEFAULT_BLOCKED_TAG.casefold(),))
+        db.execute_sql("INSERT INTO fact_meta VALUES ('fingerprint', ?)", (facts_fingerprint(DEFAULT_BLOCKED_TAG),))
+
+
 #: MIGRATIONS[n] turns a schema of version n into version n + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_migration_1, _migration_2]
+MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_migration_1, _migration_2, _migration_3]
 
 
 def current_version() -> int:

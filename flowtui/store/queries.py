@@ -151,13 +151,7 @@ class ReadMixin:
         `count_settled` counts them per bucket. A report's numbers cannot depend on such items except
         through the counts (see `flowtui.metrics.settle_cutoff`), and on a large store they are most rows.
         """
-        where, params = _filter_sql(f)
-        where = VISIBLE + (f" AND {where}" if where else "")
-        if settled_before is not None:
-            self._load_settled_states(settled_states)
-            where += (" AND NOT EXISTS (SELECT 1 FROM temp.settled_state s WHERE s.project = w.project"
-                      " AND s.work_item_type = w.type AND s.state = w.state AND w.changed_at < ?)")
-            params.append(to_micros(settled_before))
+        where, params = self._report_items_where(f, settled_before, settled_states)
         items = [_work_item(r) for r in self._rows(f"SELECT {_WI_COLUMNS} FROM work_item w WHERE {where} ORDER BY w.id", params)]
         revs: dict[int, list[Revision]] = {w.id: [] for w in items}
         change = (" AND (r.from_state IS NULL OR r.state IS NOT r.from_state OR r.tags IS NOT r.from_tags"
@@ -194,6 +188,18 @@ class ReadMixin:
                 bucket.append(make(wid, rev, fromts(at / 1e6, UTC), state, from_state, by,
                                         split_tags(tags) if tags else (), bool(blocked)))
         return [WorkItemHistory(w, tuple(revs[w.id])) for w in items]
+
+    def _report_items_where(self, f: ItemFilter | None, settled_before: datetime | None,
+                            settled_states: Sequence[tuple[str, str, str, str]]) -> tuple[str, list[object]]:
+        """WHERE over `work_item w` for a report's items: visible, filtered, settled ones left out."""
+        where, params = _filter_sql(f)
+        where = VISIBLE + (f" AND {where}" if where else "")
+        if settled_before is not None:
+            self._load_settled_states(settled_states)
+            where += (" AND NOT EXISTS (SELECT 1 FROM temp.settled_state s WHERE s.project = w.project"
+                      " AND s.work_item_type = w.type AND s.state = w.state AND w.changed_at < ?)")
+            params.append(to_micros(settled_before))
+        return where, params
 
     def count_settled(
         self, f: ItemFilter | None, *, settled_before: datetime, settled_states: Sequence[tuple[str, str, str, str]],

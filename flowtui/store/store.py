@@ -13,6 +13,7 @@ from peewee import PeeweeException
 from flowtui.errors import StoreError
 from flowtui.store.completeness import CompletenessMixin
 from flowtui.store.database import open_database
+from flowtui.store.facts import FactsMixin
 from flowtui.store.queries import ReadMixin
 from flowtui.store.runs import RunsMixin
 from flowtui.store.writes import WriteMixin
@@ -21,7 +22,7 @@ _SQLITE_FULL = 13
 _SQLITE_READONLY = 8
 
 
-class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin):
+class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin, FactsMixin):
     """A flowtui store. Safe to share between threads: each thread gets its own SQLite connection."""
 
     def __init__(self, path: Path) -> None:

@@ -104,7 +104,8 @@ class WriteMixin:
 
         The work items must exist already (upsert their snapshots first, in the same transaction).
         `Revision.from_state` given by the caller is ignored: it is derived from the stored revisions,
-        so revisions may arrive in any order and across pages.
+        so revisions may arrive in any order and across pages. The per-item facts of the items touched
+        are re-derived here too (`flowtui.store.facts`), so call it inside a transaction.
         """
         if not revs:
             return 0
@@ -117,6 +118,7 @@ class WriteMixin:
             if r.rev < first_rev.get(r.work_item_id, 1 << 62):
                 first_rev[r.work_item_id] = r.rev
         self._many(_SQL_FROM_PREVIOUS, sorted(first_rev.items()))
+        self._derive_facts(sorted(first_rev))  # type: ignore[attr-defined]  # FactsMixin, same transaction
         return len(revs)
 
     def upsert_pull_requests(self, prs: list[PullRequest]) -> None:
