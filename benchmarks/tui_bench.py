@@ -1,5 +1,6 @@
-"""Benchmark the TUI on the large store (SPEC §12: first dashboard frame ≤ 1.5 s; switching views or
-applying a filter ≤ 200 ms).
+"""Benchmark the TUI on the large store (SPEC §12: first dashboard frame ≤ 1.0 s with its KPI numbers
+filled ≤ 1.5 s after launch; the Flow view's data ≤ 1.0 s; the first visit of any view painted
+≤ 200 ms; switching views or applying a filter ≤ 100 ms).
 
 Store: 100,000 work items / ~1,000,000 revisions / 50,000 PRs, built once by
 `metrics_bench.build_store` (shared with the metrics benchmark) and reused.
@@ -9,11 +10,11 @@ Figures (each printed next to its budget; exit 1 when one is missed):
 * first dashboard frame — wall time from spawning `python` (interpreter start, imports, opening the
   store, building the app) to the Dashboard screen's first painted frame in a headless app, measured
   by the parent process. The KPI numbers arrive later from a worker; that time ("dashboard report
-  ready") is printed against the metrics budget (3 s), because it *is* the metrics computation.
+  ready", spawn → KPI table filled) is printed against the 1.5 s budget.
 * view switch — in one headless app, the time from a view's key press to that screen's first drawn
   frame (`call_after_refresh`), and the time until the view's workers finished (its data is on
-  screen): first visits (the screen is built and its data queried; data time compared with the
-  3 s metrics budget, since flow and forecast analyse the whole store) and revisits (median of 3).
+  screen): first visits (painted ≤ 200 ms; data ≤ 1.0 s, the Flow view's budget, for every view)
+  and revisits (painted and data ≤ 100 ms, median of 3).
 * filters — the data views' figures from `benchmarks/tui_views_bench.measure_views` (work items
   filters in SQL and in the app, PR filters, flow computation).
 
@@ -37,9 +38,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-FIRST_FRAME_BUDGET_S = 1.5
-SWITCH_BUDGET_MS = 200.0
-REPORT_BUDGET_S = 3.0
+FIRST_FRAME_BUDGET_S = 1.0
+KPI_BUDGET_S = 1.5  # KPI numbers filled, after launch
+FIRST_VISIT_BUDGET_MS = 200.0
+SWITCH_BUDGET_MS = 100.0
+VIEW_DATA_BUDGET_S = 1.0  # the Flow view's data; applied to every view's first load
 DEFAULT_DB = Path(tempfile.gettempdir()) / "flowtui-bench" / "metrics-large.sqlite"
 VIEW_KEYS = (("2", "work_items"), ("3", "pull_requests"), ("4", "flow"), ("5", "forecast"), ("1", "dashboard"))
 
@@ -174,13 +177,14 @@ def main() -> int:
     rows.append(("first dashboard frame (spawn → painted, median of 3)",
                  statistics.median(f for f, _ in frames), FIRST_FRAME_BUDGET_S, "s"))
     rows.append(("dashboard report ready (spawn → KPI table, median of 3)",
-                 statistics.median(r for _, r in frames), REPORT_BUDGET_S, "s"))
+                 statistics.median(r for _, r in frames), KPI_BUDGET_S, "s"))
     for label, (painted, loaded) in asyncio.run(view_latency(args.db)).items():
-        rows.append((f"{label}: painted", painted, SWITCH_BUDGET_MS, "ms"))
-        if label.startswith("first visit"):
+        first = label.startswith("first visit")
+        rows.append((f"{label}: painted", painted, FIRST_VISIT_BUDGET_MS if first else SWITCH_BUDGET_MS, "ms"))
+        if first:
             # the first visit loads the view's data in a worker (whole-store analyses for flow and
-            # forecast); shown for information against the metrics budget
-            rows.append((f"{label}: data loaded", loaded, REPORT_BUDGET_S * 1000, "ms"))
+            # forecast): against the Flow view's data budget
+            rows.append((f"{label}: data loaded", loaded, VIEW_DATA_BUDGET_S * 1000, "ms"))
         else:
             rows.append((f"{label}: data loaded", loaded, SWITCH_BUDGET_MS, "ms"))
     if not args.skip_views:
