@@ -27,7 +27,7 @@ from datetime import datetime
 
 from flowtui.ado import endpoints
 from flowtui.ado.errors import RouteNotFoundError
-from flowtui.domain import WorkItem
+from flowtui.domain import Revision, WorkItem
 from flowtui.errors import AdoError, NotFoundError
 from flowtui.sync.context import SyncContext
 from flowtui.sync.progress import STAGE_WORK_ITEMS, ProjectCounts
@@ -129,20 +129,18 @@ def _store_org_page(
     keep = in_scope | known
     items = [latest[i] for i in sorted(keep)]
     page_revs = [r for r in revisions if r.work_item_id in keep]
+    by_project: dict[str, list[WorkItem]] = {}
+    for w in items:
+        by_project.setdefault(w.project, []).append(w)
+    revs_of: dict[int, list[Revision]] = {}
+    for r in page_revs:
+        revs_of.setdefault(r.work_item_id, []).append(r)
     for name, cache in caches.items():
-        mine = [w for w in items if w.project == name]
+        mine = by_project.get(name)
         if mine:
-            cache.ensure(mine, [r for r in page_revs if r.work_item_id in {w.id for w in mine}])
+            cache.ensure(mine, [r for w in mine for r in revs_of.get(w.id, ())])
     excluded: list[tuple[int, str | None]] = [(i, None) for i in sorted(in_scope)] + [(i, _why(latest[i], scope, wanted_types)) for i in sorted(known)]
-    store = ctx.store
-    with store.transaction():
-        store.note_scope_changes(items)
-        store.upsert_work_items(items)
-        store.upsert_revisions(page_revs)
-        store.set_excluded(excluded)
-        store.mark_first_seen([latest[i] for i in sorted(in_scope)])
-        if cursor[1]:
-            store.set_cursor(ctx.org, "", cursor[0], cursor[1])
+    commit_org_page(ctx, items, page_revs, excluded, [latest[i] for i in sorted(in_scope)], cursor)
     per_item_revs: dict[int, int] = {}
     for r in page_revs:
         per_item_revs[r.work_item_id] = per_item_revs.get(r.work_item_id, 0) + 1
@@ -154,6 +152,27 @@ def _store_org_page(
         ids.add(item.id)
         counts.work_items = len(ids)
         counts.revisions += per_item_revs.get(item.id, 0)
+
+
+def commit_org_page(
+    ctx: SyncContext,
+    items: list[WorkItem],
+    revisions: list[Revision],
+    excluded: list[tuple[int, str | None]],
+    first_seen: list[WorkItem],
+    cursor: tuple[str, str | None],
+) -> None:
+    """The store writes of one organization-stream page — snapshots, revisions (their facts derived
+    as they are written), scope and completeness notes, the cursor — in one transaction."""
+    store = ctx.store
+    with store.transaction():
+        store.note_scope_changes(items)
+        store.upsert_work_items(items)
+        store.upsert_revisions(revisions)
+        store.set_excluded(excluded)
+        store.mark_first_seen(first_seen)
+        if cursor[1]:
+            store.set_cursor(ctx.org, "", cursor[0], cursor[1])
 
 
 def _why(item: WorkItem, scope: dict[str, str], wanted_types: set[str]) -> str:
