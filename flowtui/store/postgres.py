@@ -62,7 +62,7 @@ def connect_kwargs(address: PgAddress) -> dict[str, Any]:
 def open_postgres(address: PgAddress) -> PostgresqlDatabase:
     """A connected PostgresqlDatabase for the address, or StoreError (the password never in the message)."""
     _driver()
-    db = PostgresqlDatabase(address.database, autorollback=True, **connect_kwargs(address))
+    db = PostgresqlDatabase(address.database, **connect_kwargs(address))
     try:
         db.connect()
     except Exception as exc:
@@ -131,10 +131,9 @@ def migration_3_tables(db: PostgresqlDatabase) -> None:
 
 def reset_sequences(db: PostgresqlDatabase, table: str, column: str) -> None:
     """After rows were copied in with their ids, move the id sequence past the largest one."""
-    db.execute_sql(
-        f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
-        f"COALESCE((SELECT MAX({column}) FROM {table}), 0) + 1, false)"
-    )
+    row = db.execute_sql("SELECT pg_get_serial_sequence(%s, %s)", (table, column)).fetchone()
+    if row and row[0]:
+        db.execute_sql(f'SELECT setval(%s, COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)', (row[0],))
 
 
 class PgWriterLock:

@@ -15,6 +15,7 @@ from flowtui.store.completeness import CompletenessMixin
 from flowtui.store.database import open_database, open_postgres_database
 from flowtui.store.facts import FactsMixin
 from flowtui.store.pgurl import PgAddress, is_url, parse_url
+from flowtui.store.postgres import reason
 from flowtui.store.queries import ReadMixin
 from flowtui.store.runs import RunsMixin
 from flowtui.store.writes import WriteMixin
@@ -57,6 +58,9 @@ class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin, FactsMixin):
             with self.db.atomic():
                 yield
         except (PeeweeException, sqlite3.Error, OSError) as exc:  # raw cursors raise sqlite3 errors unwrapped
+            if self.address is not None:
+                raise StoreError(f"Writing to the store {self.address} failed ({reason(exc)}); "
+                                 "nothing from this step was kept.") from None
             raise write_error(self.path, exc) from None
 
     def close(self) -> None:
