@@ -236,7 +236,7 @@ class FlowApp(App[int]):
         from flowtui.sync.connection import connect
 
         worker = get_current_worker()
-        store = self.store or open_store(self.settings.db_path)
+        store = self.store or open_store(self.settings.store_target)
         if self.store is None:
             self.call_from_thread(setattr, self, "store", store)
         if self.demo:  # building the simulated org takes a moment: show the run at once

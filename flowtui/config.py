@@ -157,6 +157,36 @@ def _path_or_empty(v: Any) -> str:
     return v
 
 
+#: URL schemes of a PostgreSQL store (`store.url`, `FLOWTUI_DB_URL`, or `--db URL`).
+PG_SCHEMES = ("postgresql://", "postgres://")
+
+
+def is_store_url(value: object) -> bool:
+    """True when a `--db` value or `store.url` names a PostgreSQL store rather than an SQLite path."""
+    return isinstance(value, str) and value.strip().lower().startswith(PG_SCHEMES)
+
+
+def _store_url(v: Any) -> str:
+    """Empty, or a postgresql:// URL without a password (the store checks the rest when it connects)."""
+    if not isinstance(v, str):
+        raise ValueError
+    v = v.strip()
+    if not v:
+        return v
+    if not is_store_url(v):
+        raise ValueError
+    try:
+        password = urlsplit(v).password
+    except ValueError:
+        raise ValueError from None
+    if password is not None:
+        raise ConfigError(
+            "store.url contains a password, which flowtui refuses to keep in configuration; remove it and "
+            "store the password in the keyring (service flowtui-db), PGPASSWORD or ~/.pgpass instead."
+        )
+    return v
+
+
 KEYS: tuple[Key, ...] = (
     Key("ado", "org_url", "", "Collection URL: https://dev.azure.com/ORG, https://ORG.visualstudio.com or https://server/tfs/Collection.", normalize_org_url, "an https:// collection URL (http:// only for localhost)"),
     Key("ado", "projects", [], "Projects to sync and report on.", _projects, "a list of project names (not . or .., no / \\ or control characters)"),
@@ -184,13 +214,14 @@ KEYS: tuple[Key, ...] = (
     Key("forecast", "trials", 10000, "Monte Carlo trials.", _int_range(100, 1_000_000), "a whole number from 100 to 1000000"),
     Key("forecast", "seed", 1, "Random seed, so forecasts are reproducible.", _int_range(0, 2**31 - 1), "a whole number from 0 to 2147483647"),
     Key("auth", "allow_plaintext_keyring", False, "Allow storing the PAT with a keyring backend that keeps secrets in files (keyrings.alt); prefer FLOWTUI_PAT.", _bool, "true or false"),
+    Key("store", "url", "", "PostgreSQL team store, postgresql://user@host:5432/db[?sslmode=require] (no password: keyring service flowtui-db, PGPASSWORD or ~/.pgpass); empty = the SQLite file.", _store_url, "empty or a postgresql://user@host:port/database URL without a password"),
     Key("ui", "keymap", {}, "Binding id -> keys, applied with App.set_keymap.", _keymap, "a table of binding id = \"keys\""),
 )
 KEYS_BY_NAME = {k.dotted: k for k in KEYS}
-_SECTIONS = ("ado", "sync", "flow", "forecast", "ui", "auth")
+_SECTIONS = ("ado", "sync", "flow", "forecast", "ui", "auth", "store")
 
 #: Environment variables and the keys they set (FLOWTUI_PAT is a secret, not config).
-ENV_KEYS = {"FLOWTUI_ORG_URL": "ado.org_url", "FLOWTUI_PROJECTS": "ado.projects"}
+ENV_KEYS = {"FLOWTUI_ORG_URL": "ado.org_url", "FLOWTUI_PROJECTS": "ado.projects", "FLOWTUI_DB_URL": "store.url"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,10 +287,17 @@ class UiSettings:
     keymap: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class StoreSettings:
+    """`[store]`: where the store lives when it is not the SQLite file (a PostgreSQL URL, no password)."""
+
+    url: str
+
+
 #: Section name -> its typed view; `tests/unit/test_config.py` checks the fields match `KEYS` exactly.
 SECTION_TYPES: dict[str, type] = {
     "ado": AdoSettings, "sync": SyncSettings, "flow": FlowSettings, "forecast": ForecastSettings,
-    "auth": AuthSettings, "ui": UiSettings,
+    "auth": AuthSettings, "ui": UiSettings, "store": StoreSettings,
 }
 
 
@@ -316,6 +354,19 @@ class Settings:
         return self._section("ui")
 
     @property
+    def store(self) -> StoreSettings:
+        """`[store]` as typed values."""
+        return self._section("store")
+
+    @property
+    def store_target(self) -> Path | str:
+        """The store to open: `store.url` when set (unless `--db PATH` was given), else the SQLite path."""
+        url = self.values.get("store.url") or ""
+        if url and not (self.db_source == "flag" and self.sources.get("store.url") != "flag"):
+            return url
+        return self.db_path
+
+    @property
     def org_url(self) -> str:
         """`ado.org_url` (shorthand)."""
         return self.values["ado.org_url"]
@@ -349,6 +400,8 @@ def organization_name(org_url: str) -> str:
 def _validate(key: Key, value: Any, where: str) -> Any:
     try:
         return key.check(value)
+    except ConfigError as exc:  # a check that explains itself (a password in store.url)
+        raise ConfigError(f"{where}: {exc.message}") from None
     except (ValueError, TypeError):
         raise ConfigError(
             f"{where}: {key.dotted} = {masked_url(value)!r} is not valid; allowed: {key.allowed}."
@@ -421,6 +474,10 @@ def load_settings(
             continue
         values[dotted] = _validate(KEYS_BY_NAME[dotted], value, f"command-line flag for {dotted}")
         sources[dotted] = "flag"
+    if db and is_store_url(str(db)):  # --db postgresql://...: the store URL, from a flag
+        values["store.url"] = _validate(KEYS_BY_NAME["store.url"], str(db), "command-line flag --db")
+        sources["store.url"] = "flag"
+        db = None
     if db:
         db_path, db_source = Path(db).expanduser(), "flag"
     elif env.get("FLOWTUI_DB"):

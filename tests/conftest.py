@@ -138,3 +138,44 @@ def plaintext_keyring() -> Iterator[object]:
         yield backend
     finally:
         keyring.set_keyring(previous)
+
+
+# --- PostgreSQL: a real server for the team-store tests ---------------------------------------------------
+# `pg_server` (session) starts one from initdb/pg_ctl (see tests/pg_server.py) and stops it at the end;
+# `pg_url` is a fresh empty database on it for one test (dropped after). Without PostgreSQL binaries or
+# the driver, these tests are skipped on a developer's machine and FAIL in CI (CI=true): CI must run them.
+
+
+def _pg_unavailable(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"PostgreSQL tests cannot run in CI: {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL not available: {reason}")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[object]:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        _pg_unavailable("the psycopg driver is not installed (pip install -e '.[test]')")
+    from tests.pg_server import start_server
+
+    try:
+        server = start_server()
+    except RuntimeError as exc:
+        _pg_unavailable(str(exc))
+        raise
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server: object) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database (no password in it; trust authentication)."""
+    url = pg_server.create_database()  # type: ignore[attr-defined]
+    try:
+        yield url
+    finally:
+        pg_server.drop_database(url)  # type: ignore[attr-defined]

@@ -65,7 +65,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def open_store_from_args(args: argparse.Namespace, settings: Settings) -> Store:
     """The store for a command that writes (sync): created when missing."""
-    return open_store(settings.db_path)
+    return open_store(settings.store_target)
 
 
 @contextmanager
@@ -76,7 +76,12 @@ def reading_store(settings: Settings) -> Iterator[Store]:
     a private temporary directory (removed on exit), so its output is exactly what an empty store
     gives — headers, zeros and the no_data health finding — and nothing appears at the store path.
     """
-    path = settings.db_path
+    target = settings.store_target
+    if isinstance(target, str):  # a PostgreSQL store: the server holds it (opening migrates an empty one)
+        with open_store(target) as store:
+            yield store
+        return
+    path = target
     with ExitStack() as scratch:
         if not path.exists():
             path = Path(scratch.enter_context(tempfile.TemporaryDirectory(prefix="flowtui-no-store-"))) / "empty.sqlite"

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "flowtui.cli.config_cmd",
     "flowtui.cli.completion_cmd",
     "flowtui.cli.doctor_cmd",
+    "flowtui.cli.store_cmd",
 )
 
 

@@ -26,8 +26,8 @@ def run(args: argparse.Namespace) -> int:
         store = open_store(settings.db_path)
         fixed = demo_now()
         clock = lambda: fixed  # noqa: E731 - the demo org lives at one fixed instant
-    elif settings.db_path.exists():
-        store = open_store(settings.db_path)
+    elif isinstance(settings.store_target, str) or settings.db_path.exists():
+        store = open_store(settings.store_target)
     from flowtui.app import make_app
 
     app = make_app(settings, store=store, clock=clock, demo=demo)

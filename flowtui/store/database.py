@@ -18,21 +18,23 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import SqliteDatabase
+from peewee import Database, SqliteDatabase
 
 from flowtui.errors import StoreError
-from flowtui.store import models
+from flowtui.store import models, postgres
+from flowtui.store.dashboards import view_statements
 from flowtui.store.facts import DEFAULT_BLOCKED_TAG, facts_fingerprint
+from flowtui.store.pgurl import PgAddress
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def _migration_1(db: SqliteDatabase) -> None:
+def _migration_1(db: Database) -> None:
     """The initial schema."""
     db.create_tables([m for m in models.ALL_MODELS if m is not models.SchemaVersion])
 
 
-def _migration_2(db: SqliteDatabase) -> None:
+def _migration_2(db: Database) -> None:
     """History completeness: why an item left the reports, and what the sync knows of each history.
 
     `work_item.excluded` says why an item is out of the reports although it is kept (moved to a
@@ -40,6 +42,9 @@ def _migration_2(db: SqliteDatabase) -> None:
     id the sync had to do something about (no foreign key: recycle-bin and stale-WIP rows can exist
     before the item's own row): a backfill still to do, what was done, recycle-bin state and moves.
     """
+    if postgres.is_postgres(db):
+        postgres.migration_2(db)
+        return
     db.execute_sql("ALTER TABLE work_item ADD COLUMN excluded TEXT")
     db.execute_sql(
         "CREATE TABLE item_history ("
@@ -59,7 +64,7 @@ def _migration_2(db: SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX item_history_pending ON item_history (project, needs_backfill)")
 
 
-def _migration_3(db: SqliteDatabase) -> None:
+def _migration_3(db: Database) -> None:
     """Per-item facts derived at write time (see `flowtui.store.facts`).
 
     `item_fact` holds one timeline per work item; `fact_meta` the fingerprint (and blocked tag) they
@@ -67,21 +72,31 @@ def _migration_3(db: SqliteDatabase) -> None:
     report derives every item once. A new (empty) store starts with the default blocked tag, so
     its first sync already writes facts.
     """
-    db.execute_sql(
-        "CREATE TABLE item_fact ("
-        " work_item_id INTEGER PRIMARY KEY,"
-        " timeline TEXT NOT NULL,"
-        " last_at INTEGER NOT NULL,"
-        " n_steps INTEGER NOT NULL)"
-    )
-    db.execute_sql("CREATE TABLE fact_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    if postgres.is_postgres(db):
+        postgres.migration_3_tables(db)
+    else:
+        db.execute_sql(
+            "CREATE TABLE item_fact ("
+            " work_item_id INTEGER PRIMARY KEY,"
+            " timeline TEXT NOT NULL,"
+            " last_at INTEGER NOT NULL,"
+            " n_steps INTEGER NOT NULL)"
+        )
+        db.execute_sql("CREATE TABLE fact_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    p = db.param
     if db.execute_sql("SELECT 1 FROM revision LIMIT 1").fetchone() is None:
-        db.execute_sql("INSERT INTO fact_meta VALUES ('blocked_tag', ?)", (DEFAULT_BLOCKED_TAG.casefold(),))
-        db.execute_sql("INSERT INTO fact_meta VALUES ('fingerprint', ?)", (facts_fingerprint(DEFAULT_BLOCKED_TAG),))
+        db.execute_sql(f"INSERT INTO fact_meta VALUES ('blocked_tag', {p})", (DEFAULT_BLOCKED_TAG.casefold(),))
+        db.execute_sql(f"INSERT INTO fact_meta VALUES ('fingerprint', {p})", (facts_fingerprint(DEFAULT_BLOCKED_TAG),))
+
+
+def _migration_4(db: Database) -> None:
+    """Read-only views for dashboards (see `flowtui.store.dashboards`)."""
+    for statement in view_statements("postgres" if postgres.is_postgres(db) else "sqlite"):
+        db.execute_sql(statement)
 
 
 #: MIGRATIONS[n] turns a schema of version n into version n + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[SqliteDatabase], None]] = [_migration_1, _migration_2, _migration_3]
+MIGRATIONS: list[Callable[[Database], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
 
 
 def current_version() -> int:
@@ -204,7 +219,34 @@ def open_database(path: Path) -> SqliteDatabase:
     return db
 
 
-def _migrate(db: SqliteDatabase, version: int) -> None:
+def open_postgres_database(address: PgAddress) -> Database:
+    """Open (creating or migrating as needed) the PostgreSQL store at `address`.
+
+    Two processes opening a new database at once are serialised by an advisory lock held for the
+    migration's transaction (PostgreSQL's DDL is transactional: the loser then finds it done).
+    """
+    db = postgres.open_postgres(address)
+    try:
+        version = postgres.schema_version(db, address)
+        if version > current_version():
+            raise StoreError(
+                f"The store {address} was written by a newer flowtui (schema {version}, this one knows "
+                f"{current_version()}); upgrade flowtui. The database was left untouched."
+            )
+        if version < current_version():
+            with db.atomic():
+                postgres.lock_migrations(db)
+                _migrate(db, postgres.schema_version(db, address))
+    except StoreError:
+        db.close()
+        raise
+    except Exception as exc:
+        db.close()
+        raise StoreError(f"The store {address} could not be upgraded ({postgres.reason(exc)}).") from None
+    return db
+
+
+def _migrate(db: Database, version: int) -> None:
     """Run every migration after `version`, all in one transaction."""
     if version == current_version():
         return
@@ -212,5 +254,5 @@ def _migrate(db: SqliteDatabase, version: int) -> None:
         db.create_tables([models.SchemaVersion])
         for target in range(version, current_version()):
             MIGRATIONS[target](db)
-            db.execute_sql("DELETE FROM schema_version")
-            db.execute_sql("INSERT INTO schema_version (version) VALUES (?)", (target + 1,))
+            models.SchemaVersion.delete().execute()
+            models.SchemaVersion.insert(version=target + 1).execute()

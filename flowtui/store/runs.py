@@ -12,7 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flowtui.store.lock import WriterLock, acquire_writer_lock
+from flowtui.store.lock import WriterLock, acquire_writer_lock, current_command
+from flowtui.store.pgurl import PgAddress
+from flowtui.store.postgres import PgWriterLock, acquire_pg_writer_lock
 from flowtui.store.models import to_micros
 from flowtui.timeutil import utc_now
 
@@ -26,15 +28,20 @@ class RunsMixin:
     """start_run / finish_run; `self.db`, `self.path` and `self.transaction()` come from Store."""
 
     path: Path
+    address: PgAddress | None
     db: Any
-    _writer: WriterLock | None = None
+    _writer: WriterLock | PgWriterLock | None = None
     #: How many dead `running` records the last start_run marked `interrupted`.
     interrupted_runs: int = 0
 
     def start_run(self, org: str, *, command: str | None = None) -> int:
         """Take the writer lock (StoreError naming the holder if another process has it), mark dead
         `running` records `interrupted` and open a record with status 'running'."""
-        lock = acquire_writer_lock(self.path, command)
+        lock: WriterLock | PgWriterLock
+        if self.address is not None:
+            lock = acquire_pg_writer_lock(self.address, command if command is not None else current_command())
+        else:
+            lock = acquire_writer_lock(self.path, command)
         try:
             with self.transaction():  # type: ignore[attr-defined]
                 marked = self.db.execute_sql(

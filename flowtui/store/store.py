@@ -1,4 +1,4 @@
-"""The Store: one SQLite file, opened safely, with typed reads and real upserts."""
+"""The Store: one SQLite file or one PostgreSQL database, opened safely, with typed reads and real upserts."""
 
 from __future__ import annotations
 
@@ -12,8 +12,10 @@ from peewee import PeeweeException
 
 from flowtui.errors import StoreError
 from flowtui.store.completeness import CompletenessMixin
-from flowtui.store.database import open_database
+from flowtui.store.database import open_database, open_postgres_database
 from flowtui.store.facts import FactsMixin
+from flowtui.store.pgurl import PgAddress, is_url, parse_url
+from flowtui.store.postgres import reason
 from flowtui.store.queries import ReadMixin
 from flowtui.store.runs import RunsMixin
 from flowtui.store.writes import WriteMixin
@@ -23,11 +25,26 @@ _SQLITE_READONLY = 8
 
 
 class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin, FactsMixin):
-    """A flowtui store. Safe to share between threads: each thread gets its own SQLite connection."""
+    """A flowtui store. Safe to share between threads: each thread gets its own connection.
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.db = open_database(self.path)
+    `target` is a path (SQLite) or a `postgresql://` URL (PostgreSQL; `address` is then set and
+    `path` is only the URL as a name for messages).
+    """
+
+    def __init__(self, target: Path | str) -> None:
+        self.address: PgAddress | None = None
+        if isinstance(target, str) and is_url(target):
+            self.address = parse_url(target)
+            self.path = Path(self.address.url)
+            self.db = open_postgres_database(self.address)
+        else:
+            self.path = Path(target)
+            self.db = open_database(self.path)
+
+    @property
+    def location(self) -> str:
+        """The store's name for messages: its path or its URL (which never holds a password)."""
+        return self.address.url if self.address is not None else str(self.path)
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -41,6 +58,9 @@ class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin, FactsMixin):
             with self.db.atomic():
                 yield
         except (PeeweeException, sqlite3.Error, OSError) as exc:  # raw cursors raise sqlite3 errors unwrapped
+            if self.address is not None:
+                raise StoreError(f"Writing to the store {self.address} failed ({reason(exc)}); "
+                                 "nothing from this step was kept.") from None
             raise write_error(self.path, exc) from None
 
     def close(self) -> None:
@@ -96,6 +116,7 @@ def write_error(path: Path, exc: BaseException) -> StoreError:
     return StoreError(f"Writing to the store {path} failed ({why}); nothing from this step was kept.")
 
 
-def open_store(path: Path | str) -> Store:
-    """Open (create or migrate) the store at `path`; raises StoreError for corrupt/foreign/newer files."""
-    return Store(Path(path))
+def open_store(target: Path | str) -> Store:
+    """Open (create or migrate) the store at `target`, a path (SQLite) or a `postgresql://` URL;
+    raises StoreError for corrupt/foreign/newer stores and unreachable servers."""
+    return Store(target)

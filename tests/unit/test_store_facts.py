@@ -104,7 +104,9 @@ def test_an_upgraded_store_has_no_fingerprint_until_its_first_report(tmp_path: P
     path = tmp_path / "old.sqlite"
     with open_store(path) as store:
         write(store, [item(1, "Active", 2)], [rev(1, 1, 0, "New"), rev(1, 2, 1, "Active")])
-    with sqlite3.connect(path) as conn:  # a schema-2 store: no facts tables yet
+    with sqlite3.connect(path) as conn:  # a schema-2 store: no facts tables (nor schema 4's views) yet
+        for view in ("work_item_facts", "pull_requests", "reviewers", "throughput_weekly"):
+            conn.execute(f"DROP VIEW {view}")
         conn.execute("DROP TABLE item_fact")
         conn.execute("DROP TABLE fact_meta")
         conn.execute("UPDATE schema_version SET version = 2")

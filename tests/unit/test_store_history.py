@@ -86,6 +86,8 @@ def test_a_schema_1_store_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) 
     with open_store(path) as store:
         write(store, [item(1)], revs(1, 1))
     with sqlite3.connect(path) as conn:  # make it a schema-1 file again
+        for view in ("work_item_facts", "pull_requests", "reviewers", "throughput_weekly"):  # schema 4
+            conn.execute(f"DROP VIEW {view}")
         conn.execute("DROP TABLE item_fact")  # schema 3
         conn.execute("DROP TABLE fact_meta")
         conn.execute("DROP TABLE item_history")

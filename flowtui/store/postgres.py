@@ -1,0 +1,224 @@
+"""Everything only PostgreSQL understands: connecting, schema inspection, its DDL, the writer lock.
+
+The SQLite side of the same pieces lives in `database.py` and `lock.py`; the portable schema is the
+Peewee models. (When the store's dialect module lands, these functions become its PostgreSQL half.)
+
+The writer lock is a session-level `pg_try_advisory_lock` taken on a connection of its own, held for
+the whole sync run. PostgreSQL drops it when that connection ends for any reason (the process
+killed, the machine gone), so a lock is never left stale and there is no timeout to guess. The
+holder's details (pid, host, since, command) go into the one-row table `flowtui_writer`, only so that
+a refused writer can say who holds the store. Readers take no lock: MVCC lets them read while the
+writer writes, and the writer never waits for them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Any
+
+from peewee import PostgresqlDatabase
+
+from flowtui.errors import StoreError
+from flowtui.store.pgurl import PgAddress, keyring_password
+from flowtui.timeutil import utc_now
+
+#: The advisory lock keys (any fixed 64-bit numbers; advisory locks are per database).
+WRITER_LOCK_KEY = 0x666C6F77_74756901  # "flowtui" + 1
+MIGRATION_LOCK_KEY = 0x666C6F77_74756902
+#: The longest a migration waits for another process's migration of the same database.
+MIGRATION_LOCK_TIMEOUT = "30s"
+#: Holder details are cut to this many characters.
+MAX_FIELD_CHARS = 200
+
+
+def is_postgres(db: object) -> bool:
+    """True when `db` is a PostgreSQL database (peewee)."""
+    return isinstance(db, PostgresqlDatabase)
+
+
+def _driver() -> None:
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        try:
+            import psycopg2  # noqa: F401
+        except ImportError:
+            raise StoreError(
+                "A postgresql:// store needs the PostgreSQL driver: install flowtui with the postgres extra "
+                "(pip install 'flowtui[postgres]')."
+            ) from None
+
+
+def connect_kwargs(address: PgAddress) -> dict[str, Any]:
+    """Connection arguments: the URL's, plus the keyring password when there is one."""
+    kwargs: dict[str, Any] = address.connect_kwargs()
+    password = keyring_password(address)
+    if password:
+        kwargs["password"] = password
+    return kwargs
+
+
+def open_postgres(address: PgAddress) -> PostgresqlDatabase:
+    """A connected PostgresqlDatabase for the address, or StoreError (the password never in the message)."""
+    _driver()
+    db = PostgresqlDatabase(address.database, **connect_kwargs(address))
+    try:
+        db.connect()
+    except Exception as exc:
+        raise StoreError(f"The store {address} cannot be opened ({reason(exc)}).") from None
+    return db
+
+
+def reason(exc: BaseException) -> str:
+    """The driver's first line (psycopg messages name host, user and database, never the password)."""
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
+
+
+def schema_version(db: PostgresqlDatabase, address: PgAddress) -> int:
+    """The schema version of the database (0 when it holds no tables); StoreError for a foreign one."""
+    tables = set(db.get_tables())
+    if not tables:
+        return 0
+    if "schema_version" not in tables:
+        raise StoreError(
+            f"The database {address} holds tables but is not a flowtui store; it was left untouched. "
+            "Point the URL at an empty database."
+        )
+    row = db.execute_sql("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0] or 0)
+
+
+def lock_migrations(db: PostgresqlDatabase) -> None:
+    """Inside the migration's transaction: wait (bounded) for any other process migrating this database."""
+    db.execute_sql(f"SET LOCAL lock_timeout = '{MIGRATION_LOCK_TIMEOUT}'")
+    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
+
+
+def migration_2(db: PostgresqlDatabase) -> None:
+    """Schema 2 on PostgreSQL (see database._migration_2): timestamps are BIGINT microseconds."""
+    db.execute_sql("ALTER TABLE work_item ADD COLUMN excluded TEXT")
+    db.execute_sql(
+        "CREATE TABLE item_history ("
+        " work_item_id INTEGER PRIMARY KEY,"
+        " project TEXT NOT NULL,"
+        " needs_backfill INTEGER NOT NULL DEFAULT 0,"
+        " backfilled INTEGER NOT NULL DEFAULT 0,"
+        " stale INTEGER NOT NULL DEFAULT 0,"
+        " in_recycle_bin INTEGER NOT NULL DEFAULT 0,"
+        " deleted_at BIGINT,"
+        " restored_at BIGINT,"
+        " moved_from TEXT,"
+        " type_from TEXT,"
+        " incomplete TEXT,"
+        " updated_at BIGINT NOT NULL)"
+    )
+    db.execute_sql("CREATE INDEX item_history_pending ON item_history (project, needs_backfill)")
+
+
+def migration_3_tables(db: PostgresqlDatabase) -> None:
+    """Schema 3's tables on PostgreSQL (see database._migration_3)."""
+    db.execute_sql(
+        "CREATE TABLE item_fact ("
+        " work_item_id INTEGER PRIMARY KEY,"
+        " timeline TEXT NOT NULL,"
+        " last_at BIGINT NOT NULL,"
+        " n_steps INTEGER NOT NULL)"
+    )
+    db.execute_sql("CREATE TABLE fact_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+
+def reset_sequences(db: PostgresqlDatabase, table: str, column: str) -> None:
+    """After rows were copied in with their ids, move the id sequence past the largest one."""
+    row = db.execute_sql("SELECT pg_get_serial_sequence(%s, %s)", (table, column)).fetchone()
+    if row and row[0]:
+        db.execute_sql(f'SELECT setval(%s, COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)', (row[0],))
+
+
+class PgWriterLock:
+    """The held advisory writer lock of one PostgreSQL store; `release()` (idempotent) gives it up."""
+
+    def __init__(self, conn: Any) -> None:
+        self._conn: Any | None = conn
+
+    @property
+    def held(self) -> bool:
+        return self._conn is not None
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            with conn.cursor() as cur:
+                cur.execute("DELETE FROM flowtui_writer")
+                cur.execute("SELECT pg_advisory_unlock(%s)", (WRITER_LOCK_KEY,))
+        except Exception:
+            pass  # closing the connection below releases the lock anyway
+        finally:
+            conn.close()
+
+
+def _holder_table(cur: Any) -> None:
+    cur.execute(
+        "CREATE TABLE IF NOT EXISTS flowtui_writer (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER, "
+        "host TEXT, since TEXT, command TEXT)"
+    )
+
+
+def _printable(text: object) -> str:
+    return "".join(ch if ch.isprintable() else "?" for ch in str(text))[:MAX_FIELD_CHARS]
+
+
+def acquire_pg_writer_lock(address: PgAddress, command: str) -> PgWriterLock:
+    """Take the store's advisory writer lock without waiting, or raise StoreError naming the holder."""
+    _driver()
+    import psycopg
+
+    try:
+        conn = psycopg.connect(autocommit=True, **connect_kwargs(address))
+    except Exception as exc:
+        raise StoreError(f"The store {address} cannot be opened ({reason(exc)}).") from None
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,))
+            locked = bool(cur.fetchone()[0])
+            if not locked:
+                holder = _describe_holder(cur)
+                raise StoreError(
+                    f"The store {address} is being synced by another flowtui process ({holder}); "
+                    "wait for that sync to finish or stop it, then try again."
+                )
+            _holder_table(cur)
+            since = utc_now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+            cur.execute(
+                "INSERT INTO flowtui_writer (id, pid, host, since, command) VALUES (1, %s, %s, %s, %s) "
+                "ON CONFLICT (id) DO UPDATE SET pid = EXCLUDED.pid, host = EXCLUDED.host, "
+                "since = EXCLUDED.since, command = EXCLUDED.command",
+                (os.getpid(), _printable(socket.gethostname()), since, _printable(command)),
+            )
+    except StoreError:
+        conn.close()
+        raise
+    except Exception as exc:
+        conn.close()
+        raise StoreError(f"The writer lock of the store {address} cannot be taken ({reason(exc)}).") from None
+    return PgWriterLock(conn)
+
+
+def _describe_holder(cur: Any) -> str:
+    try:
+        cur.execute("SELECT pid, host, since, command FROM flowtui_writer WHERE id = 1")
+        row = cur.fetchone()
+    except Exception:
+        row = None
+    if not row:
+        return "its details are not available yet"
+    pid, host, since, command = row
+    text = f"pid {pid if isinstance(pid, int) else '?'} on {_printable(host or '?')}"
+    if since:
+        text += f", since {_printable(since).replace('T', ' ').replace('Z', ' UTC')}"
+    if command:
+        text += f": {_printable(command)}"
+    return text
