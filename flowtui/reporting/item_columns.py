@@ -130,10 +130,25 @@ def flow_columns(store: Store, policy: FlowPolicy, as_of: datetime, version: int
     return columns
 
 
+def detail_line(n: ItemNumbers, columns: FlowColumns) -> str:
+    """The detail pane's summary of the flow columns, e.g.
+    `Age 12.0 d · in state 3.5 d · blocked 1.0 d · SLE p85 = 9.0 d: PAST · band ≥p85`."""
+    parts = []
+    for label, value in (("Age", n.age), ("cycle", n.cycle), ("lead", n.lead), ("in state", n.in_state)):
+        if value is not None:
+            parts.append(f"{label} {value:.1f} d")
+    parts.append(f"blocked {n.blocked:.1f} d")
+    if columns.sle_days is not None:
+        parts.append(f"SLE p{columns.sle_percentile} = {columns.sle_days:.1f} d" + (f": {n.sle.upper()}" if n.sle else ""))
+    if n.band:
+        parts.append(f"band {n.band}")
+    return " · ".join(parts)
+
+
 def fmt_days(days: float | None) -> str:
     """`12.3` (one decimal), "" for no number."""
     return "" if days is None else f"{days:.1f}"
 
 
-__all__ = ["FLOW_SORT_COLUMNS", "PAST", "WITHIN", "FlowColumns", "ItemNumbers", "band_of", "flow_columns",
+__all__ = ["FLOW_SORT_COLUMNS", "PAST", "WITHIN", "FlowColumns", "ItemNumbers", "band_of", "detail_line", "flow_columns",
            "fmt_days", "item_numbers"]

@@ -24,7 +24,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
-from flowtui.reporting.item_columns import PAST, FlowColumns, ItemNumbers, flow_columns, fmt_days
+from flowtui.reporting.item_columns import PAST, FlowColumns, ItemNumbers, detail_line, flow_columns, fmt_days
 from flowtui.reporting.links import work_item_url
 from flowtui.screens.paged_view import LinkActions, PagedTableActions, link_bindings, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
@@ -227,8 +227,12 @@ class WorkItemsScreen(LinkActions, PagedTableActions, DataView):
     def _apply_detail(self, message: DetailLoaded) -> None:
         if message.serial != self._detail_serial:
             return
-        _, found = message.payload
+        item_id, found = message.payload
         out = Text()
+        flow = self._query_ctx.flow if self._query_ctx is not None else None
+        numbers = flow.get(item_id) if flow is not None else None
+        if flow is not None and numbers is not None:
+            out.append(detail_line(numbers, flow) + "\n", style="bold")
         if found.steps:
             width = max(10, self.query_one("#wi-detail").size.width - 4)
             out.append_text(timeline_bar(found.steps, found.end, width))

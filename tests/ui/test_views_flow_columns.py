@@ -127,3 +127,13 @@ class TestFlowColumnSnapshots:
 
         assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
         assert app._exception is None and app.worker_errors == []
+
+
+async def test_detail_pane_shows_the_flow_numbers(views_store: Any, views_settings: Any) -> None:
+    app = ViewsApp(WorkItemsScreen, views_store, views_settings)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for_views(pilot)
+        await pilot.press("j", "j")  # item #3: closed, cycle 5.0 d, lead 9.0 d
+        await wait_for_views(pilot)
+        text = str(app.screen.query_one("#wi-detail-text").render())
+        assert "cycle 5.0 d · lead 9.0 d" in text and ": WITHIN" in text
