@@ -24,6 +24,7 @@ from flowtui.metrics.calendar import resolve_window
 from flowtui.metrics.item_flow import ItemFlow
 from flowtui.metrics.stats import percentile, round3
 from flowtui.metrics.trends import completed_by_week
+from flowtui.reporting.flow import state_order
 from flowtui.reporting.loader import load_inputs
 from flowtui.reporting.report import MetricsReport
 from flowtui.timeutil import to_utc
@@ -53,6 +54,12 @@ class DashboardData:
     last_sync: datetime | None = None
     report: MetricsReport | None = None
     weeks: list[str] = field(default_factory=list)
+    #: (ISO week, completions) of the window, for the throughput run chart (tall terminals).
+    throughput: list[tuple[str, int]] = field(default_factory=list)
+    #: the median of those weekly completions (the run chart's line), None without weeks.
+    throughput_median: float | None = None
+    #: (doing state, items in it now) in workflow order, for the WIP-by-state bars.
+    wip_by_state: list[tuple[str, int]] = field(default_factory=list)
 
 
 def _weekly(flows: list[ItemFlow], policy: FlowPolicy, as_of: datetime) -> dict[str, list[float | None]]:
@@ -93,8 +100,14 @@ def build_dashboard(store: Any, settings: Settings, as_of: datetime) -> Dashboar
     previous = previous_window(analysis, inputs.prs, policy,
                                resolve_window(analysis.as_of, policy.tz, prev_from, prev_to))
     weekly = _weekly(analysis.live, policy, analysis.as_of)
+    typed = MetricsReport.from_document(report)
+    throughput = [(w.week, w.count) for w in typed.throughput.weekly]
+    order = state_order(inputs.states)
+    wip = sorted(typed.wip.by_state.items(), key=lambda kv: (order.get(kv[0], 10**6), kv[0]))
     return DashboardData(empty=False, kpis=kpis_from(report, previous, weekly), last_sync=inputs.last_success,
-                         report=MetricsReport.from_document(report), weeks=list(report["trends"]["weeks"]))
+                         report=typed, weeks=list(report["trends"]["weeks"]), throughput=throughput,
+                         throughput_median=percentile(sorted(c for _, c in throughput), 50),
+                         wip_by_state=[(state, int(n)) for state, n in wip])
 
 
 def previous_window(analysis: Any, prs: list[Any], policy: Any, window: Any) -> dict[str, Any]:

@@ -8,10 +8,12 @@ values the charts plot. No number is derived here that the metrics engine does n
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flowtui.domain import StateCategory
 from flowtui.metrics import DOING, Analysis, FlowPolicy, build_report
 from flowtui.metrics import flow as fm
 from flowtui.metrics.calendar import resolve_window
@@ -69,12 +71,29 @@ def shared_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: 
         return analysis
 
 
-def _state_order(store: Store) -> dict[str, int]:
+def state_order(states: Iterable[StateCategory]) -> dict[str, int]:
     """The smallest workflow position of each state name over every type."""
     order: dict[str, int] = {}
-    for sc in store.state_categories():
+    for sc in states:
         order[sc.state] = min(order.get(sc.state, sc.order), sc.order)
     return order
+
+
+def percentile_lines(report: MetricsReport) -> list[tuple[str, float]]:
+    """(label, days) of the cycle-time lines the duration charts draw: p50, p85, p95 and the SLE
+    when its percentile is not one of those. The aging list's percentile bands are cut at these."""
+    cycle = report.cycle_time_days
+    lines = [(f"p{p}", float(v)) for p in LINE_PERCENTILES if (v := cycle.get(f"p{p}")) is not None]
+    sle = report.sle
+    if sle.days is not None and sle.percentile not in LINE_PERCENTILES:
+        lines.append((f"SLE p{sle.percentile}", float(sle.days)))
+    return lines
+
+
+def flow_report(store: Store, policy: FlowPolicy, analysis: Analysis) -> MetricsReport:
+    """The SPEC §7.8 report of an analysis of every item (what the Flow view's lines come from)."""
+    return MetricsReport.from_document(
+        build_report(None, store.state_categories(), [], [], policy, as_of=analysis.as_of, analysis=analysis))
 
 
 def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: Analysis | None = None) -> FlowData:
@@ -82,11 +101,9 @@ def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: An
 
     Seconds on 100k items: run it in a worker.
     """
-    states = store.state_categories()
     if analysis is None:
         analysis = load_inputs(store, policy, as_of=as_of, with_prs=False, every_item=True).analysis
-    report = MetricsReport.from_document(
-        build_report(None, states, [], [], policy, as_of=analysis.as_of, analysis=analysis))
+    report = flow_report(store, policy, analysis)
     window = resolve_window(analysis.as_of, policy.tz)
     live = analysis.live
     done = fm.completed_in(live, window)
@@ -96,13 +113,9 @@ def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: An
     for f in live:
         if f.bucket == DOING and f.age_days is not None:
             by_state.setdefault(f.state, []).append(f.age_days)
-    order = _state_order(store)
+    order = state_order(store.state_categories())
     aging = [(s, sorted(by_state[s])) for s in sorted(by_state, key=lambda s: (order.get(s, 10**6), s))]
-    cycle = report.cycle_time_days
-    lines = [(f"p{p}", float(v)) for p in LINE_PERCENTILES if (v := cycle.get(f"p{p}")) is not None]
-    sle = report.sle
-    if sle.days is not None and sle.percentile not in LINE_PERCENTILES:
-        lines.append((f"SLE p{sle.percentile}", float(sle.days)))
+    lines = percentile_lines(report)
     weekly = [(w.week, w.count) for w in report.throughput.weekly]
     return FlowData(
         report=report, first=window.first, last=window.last, start_ts=window.start_ts, end_ts=window.end_ts,
@@ -112,4 +125,4 @@ def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: An
     )
 
 
-__all__ = ["LINE_PERCENTILES", "FlowData", "compute_flow", "shared_analysis"]
+__all__ = ["LINE_PERCENTILES", "FlowData", "compute_flow", "flow_report", "percentile_lines", "shared_analysis", "state_order"]

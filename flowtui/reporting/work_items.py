@@ -9,16 +9,20 @@ unmapped rule (doing) unless `flow.state_overrides` names them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flowtui.domain import ItemFilter, WorkItem, WorkItemHistory
-from flowtui.metrics import BUCKETS, FlowPolicy, StateMap, derive_item, explain_lines
+from flowtui.metrics import BUCKETS, DOING, FlowPolicy, StateMap, derive_item, explain_lines
+from flowtui.reporting.item_columns import FLOW_SORT_COLUMNS, FlowColumns, ItemNumbers
 from flowtui.store import Store
 
 PAGE_SIZE = 500
-#: Table columns that the store can sort by, in the order `o` cycles through them.
-SORT_COLUMNS = ("id", "type", "state", "title", "assigned_to", "changed_at")
+#: Table columns the table can sort by, in the order `o` cycles through them: the store's columns
+#: (sorted in SQL) then the flow columns (sorted by their precomputed values, see `item_columns`).
+SORT_COLUMNS = ("id", "type", "state", "title", "assigned_to", "changed_at", *FLOW_SORT_COLUMNS)
+#: Sort keys that start descending (the largest age or time first).
+NEWEST_FIRST = ("changed_at", *FLOW_SORT_COLUMNS)
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class WorkItemPage:
     buckets: list[str]
     total: int
     store_total: int
+    #: each row's flow numbers (None per row until the flow columns are computed)
+    numbers: list[ItemNumbers | None] = field(default_factory=list)
 
     @property
     def shown(self) -> int:
@@ -76,6 +82,18 @@ class QueryContext:
     states: StateMap
     store_total: int
     bucket_states: dict[str, tuple[str, ...]]
+    #: the per-item flow numbers (None until computed: seconds on a large store)
+    flow: FlowColumns | None = None
+
+
+def aging_query(q: WorkItemQuery | None = None) -> WorkItemQuery:
+    """The aging WIP list: items in doing, oldest first (other filters kept)."""
+    return (q or WorkItemQuery()).with_(bucket=DOING, state=None, order_by="age", descending=True)
+
+
+def needs_flow(q: WorkItemQuery) -> bool:
+    """True when the query sorts by a flow column (its page cannot be read before they are computed)."""
+    return q.order_by in FLOW_SORT_COLUMNS
 
 
 @dataclass(frozen=True)
@@ -143,10 +161,18 @@ def query_page(store: Store, ctx: QueryContext, q: WorkItemQuery, page_size: int
     else:
         total = store.count_work_items(f, **args) if q.is_filtered else store_total  # type: ignore[arg-type]
     offset = max(0, min(q.offset, ((total - 1) // page_size) * page_size if total else 0))
-    items = store.work_items(f, **args, order_by=q.order_by, descending=q.descending,  # type: ignore[arg-type]
-                             limit=page_size, offset=offset)
+    flow = ctx.flow
+    if q.order_by in FLOW_SORT_COLUMNS:
+        if flow is None:
+            raise ValueError("sorting by a flow column needs the flow columns (QueryContext.flow)")
+        ids = flow.sort_ids(store.work_item_ids(f, **args), q.order_by, q.descending)  # type: ignore[arg-type]
+        items = store.work_items_by_ids(ids[offset:offset + page_size])
+    else:
+        items = store.work_items(f, **args, order_by=q.order_by, descending=q.descending,  # type: ignore[arg-type]
+                                 limit=page_size, offset=offset)
     buckets = [ctx.states.bucket(w.project, w.type, w.state) for w in items]
-    return WorkItemPage(replace(q, offset=offset), items, buckets, total, store_total)
+    numbers = [flow.get(w.id) if flow is not None else None for w in items]
+    return WorkItemPage(replace(q, offset=offset), items, buckets, total, store_total, numbers)
 
 
 def filter_options(store: Store) -> FilterOptions:
@@ -181,6 +207,6 @@ def explain(store: Store, item_id: int, policy: FlowPolicy, as_of: datetime) -> 
 
 
 __all__ = [
-    "BUCKETS", "PAGE_SIZE", "SORT_COLUMNS", "Explanation", "FilterOptions", "QueryContext", "WorkItemPage", "WorkItemQuery",
+    "BUCKETS", "NEWEST_FIRST", "PAGE_SIZE", "SORT_COLUMNS", "Explanation", "aging_query", "needs_flow", "FilterOptions", "QueryContext", "WorkItemPage", "WorkItemQuery",
     "bucket_states", "explain", "filter_options", "query_context", "query_page", "state_map",
 ]

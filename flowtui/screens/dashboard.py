@@ -1,4 +1,6 @@
-"""Dashboard: the KPI table with 12-week sparklines and change vs the previous period, plus data age.
+"""Dashboard: the KPI table with 12-week sparklines and change vs the previous period, plus data age;
+at 40 rows or more, a weekly throughput run chart and the WIP-by-state bars under it (below that,
+the KPI table alone; the charts follow resizes).
 
 Every number comes from `flowtui.reporting.dashboard.build_dashboard` (run in a thread worker), the
 same report path as `flowtui metrics`; this screen only draws what it returns.
@@ -12,7 +14,7 @@ from typing import Any
 from textual import on, work
 from textual.worker import Worker, get_current_worker
 from textual.app import ComposeResult
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Static
@@ -22,6 +24,7 @@ from flowtui.messages import DataChanged, ReportReady
 from flowtui.reporting import MetricsReport
 from flowtui.reporting.dashboard import DashboardData, build_dashboard
 from flowtui.screens.worker_errors import ReportsWorkerErrors, error_text
+from flowtui.widgets.charts import Chart, Mark, hbars, run_chart
 from flowtui.widgets.kpi_table import KpiTable
 from flowtui.widgets.safe_text import markup_with, plain
 from flowtui.widgets.status_bar import StatusBar
@@ -29,6 +32,8 @@ from flowtui.widgets.status_bar import StatusBar
 EMPTY_TEXT = "No data yet — press s to sync"
 #: Narrower terminals drop the KPI table's "Note" column instead of scrolling sideways.
 NOTES_MIN_WIDTH = 100
+#: Terminals at least this tall show the throughput run chart and the WIP-by-state bars.
+CHARTS_MIN_HEIGHT = 40
 
 
 def data_age(last_sync: datetime | None, now: datetime) -> str:
@@ -61,11 +66,19 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
             yield Static(EMPTY_TEXT, id="dashboard-empty", classes="empty-state")
             yield KpiTable(id="kpi-table")
             yield Static("", id="dashboard-notes")
+            with Horizontal(id="dashboard-charts"):
+                with Vertical(id="dashboard-throughput"):
+                    yield Static("Throughput per week (line: median)", classes="chart-title")
+                    yield Chart(id="dashboard-throughput-chart")
+                with Vertical(id="dashboard-wip"):
+                    yield Static("WIP by state", classes="chart-title")
+                    yield Chart(id="dashboard-wip-chart")
         yield Footer()
 
     def on_mount(self) -> None:
         self.shown_version = self.app.data_version  # type: ignore[attr-defined]  # (resume must not reload too)
         self.query_one("#kpi-table").display = False
+        self.query_one("#dashboard-charts").display = False
         self.query_one("#dashboard-empty").display = False
         self.query_one("#dashboard-meta", Static).update("[dim]Computing the report…[/]")
         # Paint the first frame before the report worker starts competing for the GIL.
@@ -75,7 +88,14 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         if self.app.data_version != self.shown_version:  # type: ignore[attr-defined]
             self.reload()
 
+    def _show_charts(self) -> None:
+        """The charts only on a tall terminal and only with data."""
+        data = self.data
+        self.query_one("#dashboard-charts").display = (
+            data is not None and not data.empty and self.size.height >= CHARTS_MIN_HEIGHT)
+
     def on_resize(self) -> None:
+        self._show_charts()
         notes = self.size.width >= NOTES_MIN_WIDTH
         if self.data is not None and not self.data.empty and notes != self.notes_shown:
             self.notes_shown = notes
@@ -117,6 +137,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         empty = self.query_one("#dashboard-empty", Static)
         table = self.query_one(KpiTable)
         empty.display, table.display = data.empty, not data.empty
+        self._draw_charts(data)
         if data.empty:
             self.query_one("#dashboard-meta", Static).update(f"[dim]{age}[/]")
             self.query_one("#dashboard-notes", Static).update("")
@@ -130,6 +151,24 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.notes_shown = self.size.width >= NOTES_MIN_WIDTH
         table.show_kpis(data.kpis, notes=self.notes_shown)
         self.query_one("#dashboard-notes", Static).update(notes_text(r))
+
+
+    def _draw_charts(self, data: DashboardData) -> None:
+        self._show_charts()
+        weekly = data.throughput
+        median = data.throughput_median
+
+        def throughput(width: int, height: int) -> list[Any]:
+            bar = max(1, min(4, (width - 12) // max(1, len(weekly)) - 1))
+            labels = [w.split("-")[-1] if bar >= 2 else "" for w, _ in weekly]
+            marks = [Mark("median", median, "green")] if median is not None else []
+            return run_chart(labels, [c for _, c in weekly], height=max(2, height - 2), bar_width=bar, gap=1,
+                             marks=marks)
+
+        wip = data.wip_by_state
+        self.query_one("#dashboard-throughput-chart", Chart).set_draw(throughput)
+        self.query_one("#dashboard-wip-chart", Chart).set_draw(
+            lambda width, _height: hbars(wip, width=width) if wip else [])
 
 
 def notes_text(r: MetricsReport) -> Content:

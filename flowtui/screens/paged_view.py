@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from textual.binding import Binding
 from textual.widgets import Select, Static
 
+from flowtui.errors import FlowtuiError
 from flowtui.widgets.paged_table import Column, PagedTable
 
 
@@ -30,6 +31,46 @@ def table_view_bindings(prefix: str) -> list[Binding]:
         Binding("d", "toggle_detail", "Detail", id=f"{prefix}.detail"),
         Binding("escape", "focus_table", "Back to table", id=f"{prefix}.focus_table", show=False),
     ]
+
+
+def link_bindings() -> list[Binding]:
+    """Open the selected row in Azure DevOps (`b`) and copy its URL (`y`); one pair of ids for both
+    tables, so one keymap entry moves the key in both (`o` is the sort key here, unlike gh-dash)."""
+    return [
+        Binding("b", "open_link", "Open in browser", id="item.open",
+                tooltip="Open the selected item in Azure DevOps in your web browser."),
+        Binding("y", "copy_link", "Copy link", id="item.copy_link",
+                tooltip="Copy the selected item's Azure DevOps URL to the clipboard."),
+    ]
+
+
+class LinkActions:
+    """Mix into a table screen that implements `selected_url()` (the row's web URL, or None)."""
+
+    def selected_url(self) -> str | None:  # provided by the screen
+        raise NotImplementedError
+
+    def _url_or_say_why(self) -> str | None:
+        try:
+            url = self.selected_url()
+        except FlowtuiError as exc:
+            self.notify(str(exc), severity="warning")  # type: ignore[attr-defined]
+            return None
+        if url is None:
+            self.notify("No row is selected.", severity="warning")  # type: ignore[attr-defined]
+        return url
+
+    def action_open_link(self) -> None:
+        url = self._url_or_say_why()
+        if url is not None:
+            self.app.open_url(url)  # type: ignore[attr-defined]
+            self.notify(f"Opening {url}", markup=False)  # type: ignore[attr-defined]
+
+    def action_copy_link(self) -> None:
+        url = self._url_or_say_why()
+        if url is not None:
+            self.app.copy_to_clipboard(url)  # type: ignore[attr-defined]
+            self.notify(f"Copied {url}", markup=False)  # type: ignore[attr-defined]
 
 
 class PagedTableActions:

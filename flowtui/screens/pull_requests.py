@@ -2,19 +2,22 @@
 with reviewers and their votes, first comment / first vote / approval times and the cycle time.
 
 Keys: `j/k` move, `g/G` first/last row, `n/p` or PageDown/PageUp page, `o`/`O` sort column and
-direction (or click a header), `/` search, `Esc` back to the table, `c` clear filters, `f` next filter field, `d` detail.
+direction (or click a header), `/` search, `Esc` back to the table, `c` clear filters, `f` next filter field, `d` detail,
+`b` open the PR in the browser, `y` copy its link.
 """
 
 from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
 from flowtui.domain import PullRequest
 from flowtui.reporting.pull_requests import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, pr_rows, query_prs
-from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
+from flowtui.reporting.links import pull_request_url
+from flowtui.screens.paged_view import LinkActions, PagedTableActions, link_bindings, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import PagedTable
 from flowtui.widgets.safe_text import plain_text
@@ -36,7 +39,7 @@ class PrPageReady(Loaded):
     """One filtered, sorted page (payload: PrPage)."""
 
 
-class PullRequestsScreen(PagedTableActions, DataView):
+class PullRequestsScreen(LinkActions, PagedTableActions, DataView):
     """Pull requests: filter by repository/author/reviewer, search, sort, page, detail."""
 
     ERROR_TARGET = "#pr-status"
@@ -52,7 +55,7 @@ class PullRequestsScreen(PagedTableActions, DataView):
     PAGE_SIZE = PAGE_SIZE
 
     AUTO_FOCUS = "#pr-table"
-    BINDINGS = table_view_bindings("pull_requests")
+    BINDINGS: list[Binding] = [*table_view_bindings("pull_requests"), *link_bindings()]
 
     def __init__(self) -> None:
         super().__init__()
@@ -160,6 +163,16 @@ class PullRequestsScreen(PagedTableActions, DataView):
     @on(PagedTable.HeaderSelected, "#pr-table")
     def _header_selected(self, event: PagedTable.HeaderSelected) -> None:
         self._sort_by_header(event)
+
+    def selected_url(self) -> str | None:
+        """The web URL of the PR under the cursor (None without rows)."""
+        table = self.query_one("#pr-table", PagedTable)
+        if not table.row_count:
+            return None
+        pr = self._by_uid.get(table.keys[table.cursor_row])
+        if pr is None:
+            return None
+        return pull_request_url(self.flow_app.settings.org_url, pr.project, pr.repository_name, pr.pull_request_id)
 
     def action_clear_filters(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):

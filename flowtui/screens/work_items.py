@@ -3,20 +3,30 @@
 The detail pane shows the item's transition timeline and how its lead time, cycle time and age were
 derived — the metrics engine's `explain_lines`, the same text `flowtui metrics --explain ID` prints.
 Keys: `j/k` move, `g/G` first/last row, `n/p` or PageDown/PageUp page, `o`/`O` sort column and
-direction (or click a header), `/` search, `Esc` back to the table, `c` clear filters, `f` next filter field, `d` detail.
+direction (or click a header), `/` search, `Esc` back to the table, `c` clear filters, `f` next filter field, `d` detail,
+`a` the aging WIP list (items in doing, oldest first, coloured by percentile band), `b` open the item in
+the browser, `y` copy its link.
+
+The flow columns (age, cycle, lead, blocked, days in state, SLE) come from `reporting.item_columns`;
+they take seconds to compute on a large store, so the first page shows without them and is redrawn
+with them when they arrive.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
-from flowtui.screens.paged_view import PagedTableActions, table_view_bindings
+from flowtui.reporting.item_columns import PAST, FlowColumns, ItemNumbers, detail_line, flow_columns, fmt_days
+from flowtui.reporting.links import work_item_url
+from flowtui.screens.paged_view import LinkActions, PagedTableActions, link_bindings, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
 from flowtui.widgets.paged_table import PagedTable
 from flowtui.widgets.safe_text import plain_text
@@ -24,21 +34,27 @@ from flowtui.widgets.status_bar import StatusBar
 from flowtui.widgets.timeline import legend, timeline_bar
 from flowtui.reporting.work_items import (
     BUCKETS,
+    NEWEST_FIRST,
     PAGE_SIZE,
     SORT_COLUMNS,
     FilterOptions,
     QueryContext,
     WorkItemPage,
     WorkItemQuery,
+    aging_query,
     explain,
     filter_options,
     query_context,
+    needs_flow,
     query_page,
 )
 
 #: (label, key, width) of the table columns (fixed widths: the PagedTable measures nothing).
-COLUMNS = (("ID", "id", 6), ("Type", "type", 12), ("State", "state", 12), ("Bucket", "bucket", 7),
-           ("Title", "title", 40), ("Assigned to", "assigned_to", 16), ("Changed", "changed_at", 10))
+#: Flow columns are in days; "SLE" says within / past the SLE (doing: by age, done: by cycle time).
+COLUMNS = (("ID", "id", 6), ("Type", "type", 10), ("State", "state", 11), ("Bucket", "bucket", 6),
+           ("Title", "title", 26), ("Age", "age", 5), ("Cycle", "cycle", 5), ("Lead", "lead", 5),
+           ("Blkd", "blocked", 5), ("InSt", "in_state", 5), ("SLE", "sle", 6),
+           ("Assigned to", "assigned_to", 14), ("Changed", "changed_at", 10))
 SELECTS_WI = (("wi-type", "type", "Type"), ("wi-state", "state", "State"), ("wi-bucket", "bucket", "Bucket"),
             ("wi-assignee", "assignee", "Assignee"))
 
@@ -55,7 +71,11 @@ class DetailLoaded(Loaded):
     """The derivation of one item (payload: (item id, Explanation))."""
 
 
-class WorkItemsScreen(PagedTableActions, DataView):
+class FlowLoaded(Loaded):
+    """The per-item flow numbers of this data version (payload: the QueryContext carrying them)."""
+
+
+class WorkItemsScreen(LinkActions, PagedTableActions, DataView):
     """Work items: filter by type/state/bucket/assignee/area/tag, search, sort, page, detail."""
 
     ID_PREFIX = "wi"
@@ -65,11 +85,17 @@ class WorkItemsScreen(PagedTableActions, DataView):
     PAGE_SIZE = PAGE_SIZE
     COLUMNS = COLUMNS
     SORT_COLUMNS = SORT_COLUMNS
+    NEWEST_FIRST = NEWEST_FIRST
     SELECTS = SELECTS_WI
     ROW_NOUN = "Items"
 
     AUTO_FOCUS = "#wi-table"
-    BINDINGS = table_view_bindings("work_items")
+    BINDINGS = [
+        *table_view_bindings("work_items"),
+        Binding("a", "aging", "Aging WIP", id="work_items.aging",
+                tooltip="Items in doing, oldest first, coloured by percentile band (the Flow view's aging lines)."),
+        *link_bindings(),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -117,17 +143,31 @@ class WorkItemsScreen(PagedTableActions, DataView):
         if self.store is None:
             self._show_empty(True)
             return
-        self._load(serial, query, self._query_ctx, page.total if same_rows and page is not None else None)
+        app = self.flow_app
+        self._load(serial, query, self._query_ctx, page.total if same_rows and page is not None else None,
+                   app.now(), app.data_version)
 
     @work(thread=True, exclusive=True, group="work_items", exit_on_error=False)
-    def _load(self, serial: int, query: WorkItemQuery, context: QueryContext | None, known_total: int | None) -> None:
+    def _load(self, serial: int, query: WorkItemQuery, context: QueryContext | None, known_total: int | None,
+              as_of: datetime, version: int) -> None:
         store = self.store
         if store is None:
             return
+        policy = self.policy()
         if context is None:
-            context = query_context(store, self.policy())
+            context = query_context(store, policy)
             self.post_message(OptionsLoaded(serial, (filter_options(store), context)))
+        if context.flow is None:
+            if not needs_flow(query):  # show the rows now, their flow numbers when computed
+                self.post_message(PageLoaded(serial, query_page(store, context, query, known_total=known_total)))
+            context = replace(context, flow=flow_columns(store, policy, as_of, version))
+            self.post_message(FlowLoaded(serial, context))
         self.post_message(PageLoaded(serial, query_page(store, context, query, known_total=known_total)))
+
+    @on(FlowLoaded)
+    def _apply_flow(self, message: FlowLoaded) -> None:
+        if self._query_ctx is None or self._query_ctx.store_total == message.payload.store_total:
+            self._query_ctx = message.payload
 
     @on(OptionsLoaded)
     def _apply_options(self, message: OptionsLoaded) -> None:
@@ -156,10 +196,13 @@ class WorkItemsScreen(PagedTableActions, DataView):
             self._sorted_by = (page.query.order_by, page.query.descending)
             self._setup_columns()
         tz = self.policy().tz
+        numbers = page.numbers or [None] * len(page.items)
         table.set_rows(
-            [(str(w.id), w.type, w.state, bucket, w.title, w.assigned_to or "", _date(w.changed_at, tz))
-             for w, bucket in zip(page.items, page.buckets, strict=True)],
+            [(str(w.id), w.type, w.state, bucket, w.title, *_flow_cells(n), w.assigned_to or "",
+              _date(w.changed_at, tz))
+             for w, bucket, n in zip(page.items, page.buckets, numbers, strict=True)],
             [str(w.id) for w in page.items],
+            [_tone(n, self._query_ctx.flow if self._query_ctx else None) for n in numbers],
         )
         self._update_status()
         self.refresh_bindings()
@@ -184,8 +227,12 @@ class WorkItemsScreen(PagedTableActions, DataView):
     def _apply_detail(self, message: DetailLoaded) -> None:
         if message.serial != self._detail_serial:
             return
-        _, found = message.payload
+        item_id, found = message.payload
         out = Text()
+        flow = self._query_ctx.flow if self._query_ctx is not None else None
+        numbers = flow.get(item_id) if flow is not None else None
+        if flow is not None and numbers is not None:
+            out.append(detail_line(numbers, flow) + "\n", style="bold")
         if found.steps:
             width = max(10, self.query_one("#wi-detail").size.width - 4)
             out.append_text(timeline_bar(found.steps, found.end, width))
@@ -218,6 +265,25 @@ class WorkItemsScreen(PagedTableActions, DataView):
     def _header_selected(self, event: PagedTable.HeaderSelected) -> None:
         self._sort_by_header(event)
 
+    def action_aging(self) -> None:
+        """The aging WIP list: the doing bucket, oldest first (the other filters stay)."""
+        with self.prevent(Select.Changed):
+            self.query_one("#wi-bucket", Select).value = "doing"
+            self.query_one("#wi-state", Select).clear()
+        self._request(aging_query(self.query_state))
+        self._table().focus()
+
+    def selected_url(self) -> str | None:
+        """The web URL of the item under the cursor (None without rows)."""
+        table = self._table()
+        page = self.page
+        if page is None or not page.items or not table.row_count:
+            return None
+        item = next((w for w in page.items if str(w.id) == table.keys[table.cursor_row]), None)
+        if item is None:
+            return None
+        return work_item_url(self.flow_app.settings.org_url, item.project, item.id)
+
     def action_clear_filters(self) -> None:
         with self.prevent(Select.Changed, Input.Changed):
             for wid, _, _ in SELECTS_WI:
@@ -226,6 +292,24 @@ class WorkItemsScreen(PagedTableActions, DataView):
                 self.query_one(f"#{wid}", Input).value = ""
         q = self.query_state
         self._request(WorkItemQuery(order_by=q.order_by, descending=q.descending))
+
+
+def _flow_cells(n: ItemNumbers | None) -> tuple[str, ...]:
+    """Age, cycle, lead, blocked, days in state and SLE cells ("…" while computing)."""
+    if n is None:
+        return ("…",) * 6
+    blocked = fmt_days(n.blocked) if n.blocked else ""
+    return (fmt_days(n.age), fmt_days(n.cycle), fmt_days(n.lead), blocked, fmt_days(n.in_state),
+            "PAST" if n.sle == PAST else n.sle)
+
+
+def _tone(n: ItemNumbers | None, flow: FlowColumns | None) -> int | None:
+    """A doing item's row colour: below the first aging line, past it, or at/over the SLE line."""
+    if n is None or flow is None or not n.band:
+        return None
+    if n.band.startswith("<"):
+        return 0
+    return 2 if n.sle == PAST else 1
 
 
 def _date(at: datetime, tz: object) -> str:

@@ -241,6 +241,27 @@ class ReadMixin:
                f"ORDER BY {column} {'DESC' if descending else 'ASC'}, w.id LIMIT ? OFFSET ?")
         return [_work_item(r) for r in self._rows(sql, [*params, -1 if limit is None else limit, offset])]
 
+    def work_item_ids(
+        self, f: ItemFilter | None = None, *, search: str | None = None, state: str | None = None,
+        states: tuple[str, ...] = (), assigned_to: str | None = None, tag: str | None = None,
+    ) -> list[int]:
+        """The ids of every matching work item (same filters as `work_items`), ascending: for sorting
+        by a column computed outside SQL, then reading one page with `work_items_by_ids`."""
+        where, params = self._work_item_where(f, search=search, state=state, states=states,
+                                              assigned_to=assigned_to, tag=tag)
+        return [r[0] for r in self._rows(f"SELECT w.id FROM work_item w WHERE {where} ORDER BY w.id", params)]
+
+    def work_items_by_ids(self, ids: Sequence[int]) -> list[WorkItem]:
+        """The work items with these ids, in the order given (ids not in the store are skipped)."""
+        if not ids:
+            return []
+        found: dict[int, WorkItem] = {}
+        for start in range(0, len(ids), 500):  # well under SQLite's bound-parameter limit
+            chunk = list(ids[start:start + 500])
+            sql = f"SELECT {_WI_COLUMNS} FROM work_item w WHERE w.id IN ({', '.join('?' for _ in chunk)})"
+            found.update((r[0], _work_item(r)) for r in self._rows(sql, chunk))
+        return [found[i] for i in ids if i in found]
+
     def count_work_items(self, f: ItemFilter | None = None, **kwargs: object) -> int:
         where, params = self._work_item_where(f, **kwargs)  # type: ignore[arg-type]
         return int(self._rows(f"SELECT COUNT(*) FROM work_item w WHERE {where}", params)[0][0])

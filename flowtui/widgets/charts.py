@@ -24,7 +24,7 @@ from typing import NamedTuple
 from rich.text import Text
 from textual.widget import Widget
 
-from flowtui.text import cell_len, crop
+from flowtui.text import cell_len, crop, fit
 
 BRAILLE_BASE = 0x2800
 #: Braille dot bits by (dot column, dot row) inside one cell.
@@ -282,6 +282,19 @@ def run_chart(
     return frame(rows, y_max=top, marks=placed, x_labels=[(i * step, lab) for i, lab in enumerate(labels)])
 
 
+def hbars(rows: Sequence[tuple[str, int]], *, width: int, label_width: int = 14) -> list[Text]:
+    """Horizontal bars, one line per (label, count): the label (plain text), the bar, the count."""
+    top = max([n for _, n in rows] + [1])
+    room = max(1, width - label_width - 8)
+    out = []
+    for label, n in rows:
+        line = Text(fit(label, label_width) + " ")
+        line.append("█" * max(1 if n else 0, round(n / top * room)), BAR_STYLE)
+        line.append(f" {n}")
+        out.append(line)
+    return out
+
+
 def stacked_columns(
     series: Sequence[Sequence[int]], *, height: int, styles: Sequence[str] = LAYER_STYLES,
     x_labels: tuple[str, str] = ("", ""),
@@ -359,6 +372,6 @@ class Chart(Widget):
 
 __all__ = [
     "BrailleGrid", "Chart", "Mark", "bar_cells", "bin_counts", "dot_columns", "eighths", "frame", "histogram",
-    "integer_bins",
+    "hbars", "integer_bins",
     "nice_max", "run_chart", "scale", "scatter", "stacked_columns",
 ]

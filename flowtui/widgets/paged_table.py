@@ -48,8 +48,13 @@ class PagedTable(ScrollView, can_focus=True):
     PagedTable > .paged-table--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
     PagedTable:blur > .paged-table--cursor { background: $block-cursor-blurred-background; text-style: none; }
     PagedTable > .paged-table--even { background: $surface-lighten-1 10%; }
+    PagedTable > .paged-table--band-0 { color: $text-success; }
+    PagedTable > .paged-table--band-1 { color: $text-warning; }
+    PagedTable > .paged-table--band-2 { color: $text-error; }
     """
-    COMPONENT_CLASSES = {"paged-table--header", "paged-table--cursor", "paged-table--even"}
+    #: Row tones a screen may give rows (`set_rows(..., tones=)`): low, raised, high.
+    TONES = ("paged-table--band-0", "paged-table--band-1", "paged-table--band-2")
+    COMPONENT_CLASSES = {"paged-table--header", "paged-table--cursor", "paged-table--even", *TONES}
     BINDINGS = [
         Binding("down", "cursor_down", "Down", show=False),
         Binding("up", "cursor_up", "Up", show=False),
@@ -90,6 +95,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.columns: list[Column] = list(columns)
         self.rows: list[tuple[str, ...]] = []
         self.keys: list[str] = []
+        self.tones: list[int | None] = []
         self._lines: list[str] = []
 
     # --- data ------------------------------------------------------------------------------
@@ -103,10 +109,14 @@ class PagedTable(ScrollView, can_focus=True):
         self._lines = [format_row(r, self.columns) for r in self.rows]
         self._resize()
 
-    def set_rows(self, rows: Sequence[Sequence[str]], keys: Sequence[str]) -> None:
-        """Show a new page: the cursor goes to the first row and a RowHighlighted is posted."""
+    def set_rows(self, rows: Sequence[Sequence[str]], keys: Sequence[str],
+                 tones: Sequence[int | None] | None = None) -> None:
+        """Show a new page: the cursor goes to the first row and a RowHighlighted is posted.
+
+        `tones`: per row an index into TONES (the row's text colour) or None for the default."""
         self.rows = [tuple(str(c) for c in r) for r in rows]
         self.keys = list(keys)
+        self.tones = list(tones) if tones is not None else [None] * len(self.rows)
         self._lines = [format_row(r, self.columns) for r in self.rows]
         self._resize()
         self.scroll_to(y=0, animate=False)
@@ -169,8 +179,12 @@ class PagedTable(ScrollView, can_focus=True):
         style = base
         if row == self.cursor_row:
             style = base + self.get_component_rich_style("paged-table--cursor")
-        elif row % 2:
-            style = base + self.get_component_rich_style("paged-table--even")
+        else:
+            if row % 2:
+                style = base + self.get_component_rich_style("paged-table--even")
+            tone = self.tones[row] if row < len(self.tones) else None
+            if tone is not None:
+                style = style + self.get_component_rich_style(self.TONES[tone], partial=True)
         return Strip([Segment(pad(self._lines[row], full), style)]).crop(x0, x0 + width)
 
     # --- mouse -----------------------------------------------------------------------------

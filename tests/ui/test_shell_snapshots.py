@@ -43,7 +43,8 @@ def assert_ok(app: Any) -> None:
 class TestDashboard:
     def test_populated(self, snap_compare: Any, make_shell_app: Any, demo_store: Any) -> None:
         """The KPI table (10 rows with sparklines and ▲/▼ changes), the window line, "last synced 3 h ago",
-        bottleneck / Little's law / data-health notes; footer shows q ? s e r , and ^p."""
+        bottleneck / Little's law / data-health notes, then (40 rows) the throughput run chart and WIP-by-state
+        bars; footer shows q ? s e r , and ^p."""
         app = make_shell_app(demo_store)
         assert snap_compare(app, terminal_size=SIZE, run_before=settle)
         assert_ok(app)
@@ -179,3 +180,27 @@ class TestDialogs:
         app = make_shell_app(demo_store)
         assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
         assert_ok(app)
+
+
+class TestDashboardCharts:
+    def test_tall_terminal_shows_the_charts(self, snap_compare: Any, make_shell_app: Any, demo_store: Any) -> None:
+        """At 120×50: the KPI table, then the weekly throughput run chart (median line) and the WIP-by-state bars."""
+        app = make_shell_app(demo_store)
+        assert snap_compare(app, terminal_size=(120, 50), run_before=settle)
+        assert_ok(app)
+
+
+async def test_dashboard_charts_follow_the_terminal_height(make_shell_app: Any, demo_store: Any) -> None:
+    app = make_shell_app(demo_store)
+    async with app.run_test(size=(120, 44)) as pilot:
+        await settle(pilot)
+        charts = app.screen.query_one("#dashboard-charts")
+        data = app.screen.data
+        assert charts.display and data.throughput and data.wip_by_state
+        assert sum(n for _, n in data.wip_by_state) == data.report.wip.current
+        await pilot.resize_terminal(120, 24)
+        await pilot.pause()
+        assert not charts.display
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert charts.display
