@@ -68,6 +68,8 @@ class FlowApp(AppPreferences, App[int]):
     CSS_PATH = ["app.tcss", "screens/views.tcss"]
     COMMANDS = App.COMMANDS | {FlowCommands}
     MODES = {v.mode: _lazy(v.module, v.screen) for v in VIEWS}
+    #: Screens narrower than 100 columns get the `-narrow` class (one-row filter bar, see views.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit flowtui (asks first while a sync runs)."),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Show every key binding."),

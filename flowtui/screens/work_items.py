@@ -65,6 +65,7 @@ class WorkItemsScreen(PagedTableActions, DataView):
     PAGE_SIZE = PAGE_SIZE
     COLUMNS = COLUMNS
     SORT_COLUMNS = SORT_COLUMNS
+    NARROW_DROP = ("bucket", "changed_at", "assigned_to")
     SELECTS = SELECTS_WI
     ROW_NOUN = "Items"
 
