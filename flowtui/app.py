@@ -29,6 +29,7 @@ from flowtui.commands import FlowCommands
 from flowtui.config import Settings, insecure_tls_warning
 from flowtui.errors import AuthError, ConfigError, FlowtuiError, SecretStoreError, StoreError
 from flowtui.messages import BackgroundTaskFailed, DataChanged, ExportDone, SyncFinished, SyncProgressed, SyncStarted
+from flowtui.screens.app_prefs import AUTO_SYNC_TICK_S, AppPreferences
 from flowtui.screens.worker_errors import describe_error, worker_label
 from flowtui.store import Store, open_store
 from flowtui.sync.progress import SyncSummary
@@ -40,6 +41,7 @@ from flowtui.widgets.sync_progress import SyncBoard
 MODAL_ERRORS = (AuthError, ConfigError, SecretStoreError, StoreError)
 #: `FlowApp.worker_errors` keeps the newest this many failures.
 MAX_KEPT_ERRORS = 50
+
 
 log = logging.getLogger("flowtui.tui")
 
@@ -59,13 +61,15 @@ def _lazy(module: str, name: str) -> Callable[[], Any]:
     return factory
 
 
-class FlowApp(App[int]):
+class FlowApp(AppPreferences, App[int]):
     """flowtui's TUI. Build it with `make_app`; screens read `settings`, `store`, `now()`, `data_version`."""
 
     TITLE = "flowtui"
     CSS_PATH = ["app.tcss", "screens/views.tcss"]
     COMMANDS = App.COMMANDS | {FlowCommands}
     MODES = {v.mode: _lazy(v.module, v.screen) for v in VIEWS}
+    #: Screens narrower than 100 columns get the `-narrow` class (one-row filter bar, see views.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("q", "quit", "Quit", id="app.quit", tooltip="Quit flowtui (asks first while a sync runs)."),
         Binding("question_mark", "help", "Help", id="app.help", tooltip="Show every key binding."),
@@ -87,7 +91,8 @@ class FlowApp(App[int]):
     ]
 
     def __init__(self, settings: Settings, *, store: Store | None, transport: httpx.BaseTransport | None,
-                 keyring_backend: Any, clock: Callable[[], datetime] | None, demo: bool) -> None:
+                 keyring_backend: Any, clock: Callable[[], datetime] | None, demo: bool,
+                 monotonic: Callable[[], float] = time.monotonic) -> None:
         super().__init__()
         self.settings = settings
         self.store = store
@@ -108,6 +113,13 @@ class FlowApp(App[int]):
         self._store_has_data: bool | None = None
         #: Every worker failure of this session (the App's and the screens'), newest last; tests assert it stays empty.
         self.worker_errors: list[BaseException] = []
+        #: Seconds clock for the background refresh (`ui.auto_sync_minutes`); tests inject a fake one.
+        self._monotonic = monotonic
+        #: When (on `_monotonic`) the next background sync is due; None while auto-sync is off.
+        self.auto_sync_due: float | None = None
+        #: True while the running sync was started by the background refresh (not by a key).
+        self.sync_background = False
+        self._saved_theme = settings.ui.theme
 
     # ---- shared state ------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -122,7 +134,8 @@ class FlowApp(App[int]):
             keyring.set_keyring(self.keyring_backend)
 
     def on_mount(self) -> None:
-        self.theme = "textual-dark"
+        self._apply_theme_setting()
+        self.theme_changed_signal.subscribe(self, self._theme_picked)
         keymap = self.settings.ui.keymap
         if keymap:
             self.set_keymap(resolve_keymap(keymap))
@@ -138,6 +151,9 @@ class FlowApp(App[int]):
             self.notify("No organization is configured yet: enter its URL, projects and a PAT.", title="Welcome")
         else:
             self.switch_mode("dashboard")
+        if self.settings.ui.auto_sync_minutes:
+            self._schedule_auto_sync()
+            self.set_interval(AUTO_SYNC_TICK_S, self.auto_sync_tick)
 
     # ---- key actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -197,16 +213,32 @@ class FlowApp(App[int]):
     def action_sync(self, full: bool = False) -> None:
         """Start a sync (or show the running one) on the Sync screen."""
         self.switch_mode("sync")
+        self.start_sync(full)
+
+    def start_sync(self, full: bool = False, *, background: bool = False) -> bool:
+        """Start a sync unless one runs (never two at once); True when one started.
+
+        background: started by `ui.auto_sync_minutes` — the current view stays, the status bar says
+        "syncing…", and a missing organization is skipped quietly instead of asked about.
+        """
         if self.sync_running:
-            return
+            return False
         if not self.demo and (not self.settings.org_url or not self.settings.projects):
-            self.push_error("Nothing to sync yet", "Set the organization URL and at least one project in Settings (press ,) first.")
-            return
+            if background:
+                self._schedule_auto_sync()
+            else:
+                self.push_error("Nothing to sync yet",
+                                "Set the organization URL and at least one project in Settings (press ,) first.")
+            return False
         self._cancel_event.clear()
         self.sync_error = None
         self.sync_running = True
+        self.sync_background = background
+        self.auto_sync_due = None
         self.refresh_bindings()
+        self._redraw_status()
         self._sync_worker(full)
+        return True
 
     def action_cancel_sync(self) -> None:
         if self.sync_running:
@@ -298,6 +330,7 @@ class FlowApp(App[int]):
         summary = message.summary
         self.sync_running = False
         self.last_summary = summary
+        self._schedule_auto_sync()  # the next background sync counts from the end of this one
         self.sync_board.finish(summary.elapsed_s)
         self.sync_signal.publish(message)
         self._data_changed()
@@ -335,6 +368,7 @@ class FlowApp(App[int]):
         error = worker.error
         if worker.group == "sync":
             self.sync_running = False
+            self._schedule_auto_sync()
             self.sync_error = error
             self.sync_board.finish(time.monotonic() - (self.sync_board.started_at or time.monotonic()))
             self.refresh_bindings()
@@ -362,15 +396,16 @@ class FlowApp(App[int]):
 
 def make_app(settings: Settings, *, store: Store | None, transport: httpx.BaseTransport | None = None,
              keyring_backend: Any = None, clock: Callable[[], datetime] | None = None,
-             demo: bool = False) -> FlowApp:
+             demo: bool = False, monotonic: Callable[[], float] = time.monotonic) -> FlowApp:
     """Build the app with its dependencies injected (the only constructor the CLI and tests use).
 
     transport: the httpx transport for ADO (the simulated ADO in tests and demo mode; None = network).
     keyring_backend: a keyring backend installed before the PAT is read or saved (tests: in memory).
     clock: returns "now" as an aware UTC datetime (tests freeze it). demo: sync the simulated org.
+    monotonic: the seconds clock that times the background refresh (tests advance a fake one).
     """
     return FlowApp(settings, store=store, transport=transport, keyring_backend=keyring_backend,
-                   clock=clock, demo=demo)
+                   clock=clock, demo=demo, monotonic=monotonic)
 
 
 __all__ = ["VIEWS", "VIEW_TITLES", "FlowApp", "make_app"]  # VIEWS, VIEW_TITLES: see flowtui.views

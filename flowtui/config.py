@@ -149,6 +149,16 @@ def _keymap(v: Any) -> dict[str, str]:
     return dict(v)
 
 
+#: A theme name as Textual spells them (`textual-dark`, `catppuccin-latte`); the app checks it exists.
+_THEME_NAME = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}")
+
+
+def _theme(v: Any) -> str:
+    if not isinstance(v, str) or not _THEME_NAME.fullmatch(v):
+        raise ValueError
+    return v
+
+
 def _path_or_empty(v: Any) -> str:
     if not isinstance(v, str):
         raise ValueError
@@ -216,6 +226,8 @@ KEYS: tuple[Key, ...] = (
     Key("auth", "allow_plaintext_keyring", False, "Allow storing the PAT with a keyring backend that keeps secrets in files (keyrings.alt); prefer FLOWTUI_PAT.", _bool, "true or false"),
     Key("store", "url", "", "PostgreSQL team store, postgresql://user@host:5432/db[?sslmode=require] (no password: keyring service flowtui-db, PGPASSWORD or ~/.pgpass); empty = the SQLite file.", _store_url, "empty or a postgresql://user@host:port/database URL without a password"),
     Key("ui", "keymap", {}, "Binding id -> keys, applied with App.set_keymap.", _keymap, "a table of binding id = \"keys\""),
+    Key("ui", "theme", "textual-dark", "The TUI's colour theme (any name the command palette's theme picker lists); the picker saves it here.", _theme, "a theme name such as textual-dark or textual-light"),
+    Key("ui", "auto_sync_minutes", 0, "Re-sync in the background every N minutes while the TUI is open; 0 = off.", _int_range(0, 1440), "a whole number from 0 (off) to 1440"),
 )
 KEYS_BY_NAME = {k.dotted: k for k in KEYS}
 _SECTIONS = ("ado", "sync", "flow", "forecast", "ui", "auth", "store")
@@ -282,9 +294,13 @@ class AuthSettings:
 
 @dataclass(frozen=True, slots=True)
 class UiSettings:
-    """`[ui]`: the TUI's key map."""
+    """`[ui]`: the TUI's key map, colour theme and background refresh."""
 
     keymap: dict[str, str]
+    #: Textual theme name; written by the app whenever the user picks a theme in the palette.
+    theme: str
+    #: Minutes between background syncs while the app is open (0 = never).
+    auto_sync_minutes: int
 
 
 @dataclass(frozen=True, slots=True)

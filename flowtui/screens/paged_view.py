@@ -81,7 +81,7 @@ class PagedTableActions:
     screen's widgets are `#{prefix}-table`, `-empty`, `-body`, `-filters`, `-status`, `-search`,
     `-detail`), FILTER_IDS (the filter fields in focus order), PAGE_SIZE, COLUMNS ((label, key,
     width)), SORT_COLUMNS (the keys the store can sort by; the first is the fallback), NEWEST_FIRST
-    (sort keys that start descending), SELECTS ((widget id, query field, prompt)) and ROW_NOUN (the
+    (sort keys that start descending), NARROW_DROP (columns hidden first when the terminal is narrow), SELECTS ((widget id, query field, prompt)) and ROW_NOUN (the
     status line's "Items" / "PRs"). Pages have `query`, `total`, `store_total`, `shown` and `is_subset`.
     """
 
@@ -91,6 +91,8 @@ class PagedTableActions:
     COLUMNS: ClassVar[tuple[tuple[str, str, int], ...]]
     SORT_COLUMNS: ClassVar[tuple[str, ...]]
     NEWEST_FIRST: ClassVar[tuple[str, ...]] = ()
+    #: On a narrow terminal the title column shrinks, then these columns are hidden, first named first.
+    NARROW_DROP: ClassVar[tuple[str, ...]] = ()
     SELECTS: ClassVar[tuple[tuple[str, str, str], ...]]
     ROW_NOUN: ClassVar[str]
     page: Any
@@ -125,7 +127,7 @@ class PagedTableActions:
         self._table().set_columns([
             Column(label + ((" ▼" if q.descending else " ▲") if key == q.order_by else ""), key, width)
             for label, key, width in self.COLUMNS
-        ])
+        ], flexible="title", drop_order=self.NARROW_DROP)
 
     def _update_status(self) -> None:
         """`Items 1–500 of 1,200 (page 1/3) · sorted by id ↑` (plus the store's count when filtered)."""

@@ -49,6 +49,7 @@ class PullRequestsScreen(LinkActions, PagedTableActions, DataView):
     COLUMNS = COLUMNS
     SORT_COLUMNS = SORT_COLUMNS
     NEWEST_FIRST = ("closed_at", "created_at")
+    NARROW_DROP = ("created_at", "votes", "status", "repository")
     SELECTS = SELECTS_PR
     ROW_NOUN = "PRs"
     FILTER_IDS = ('pr-repo', 'pr-author', 'pr-reviewer', 'pr-search')

@@ -3,13 +3,17 @@ and "test connection" (one cheap ADO call, `_apis/projects`, in a worker) with a
 
 Saving writes `ado.org_url` and `ado.projects` to config.toml through `flowtui.config.set_config_value`
 and the PAT to the OS keyring through `flowtui.secrets` (in a thread worker: keyring is slow to load).
-In demo mode nothing is saved and the keyring is never touched.
+The form tells the truth about the PAT: after saving it names where the PAT lives (the keyring backend,
+or `FLOWTUI_PAT`); a keyring that cannot store it says so under the form, with the fallback, instead of
+claiming success. "Test connection" uses the PAT typed in the form when there is one (through the
+connection factory), else the stored one. In demo mode nothing is saved and the keyring is never touched.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -18,11 +22,26 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from flowtui.config import set_config_value
-from flowtui.errors import FlowtuiError
+from flowtui.secrets import ENV_VAR, PatStatus
+from flowtui.errors import FlowtuiError, SecretStoreError
 from flowtui.messages import ConnectionTested
 from flowtui.orgurl import normalize_org_url, org_url_problem
 from flowtui.screens.worker_errors import ReportsWorkerErrors, describe_error
 from flowtui.widgets.status_bar import StatusBar
+
+
+def pat_status_text(status: PatStatus) -> str:
+    """Where the PAT for `status.org_url` lives, in one sentence (never the PAT itself)."""
+    url = status.org_url
+    if status.source == "keyring":
+        return f"The PAT for {url} is in the OS keyring ({status.keyring_backend})."
+    if status.source:
+        no_keyring = f" (no usable OS keyring: {status.keyring_error})" if status.keyring_error else ""
+        return f"The PAT for {url} comes from the {ENV_VAR} environment variable{no_keyring}."
+    if status.keyring_error:
+        return (f"No usable OS keyring on this machine ({status.keyring_error}), so a PAT cannot be saved here: "
+                f"set the {ENV_VAR} environment variable instead, or type a PAT to test the connection with it.")
+    return f"No PAT is stored for {url} yet (keyring: {status.keyring_backend})."
 
 
 def parse_projects(text: str) -> list[str]:
@@ -114,19 +133,25 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
             self._result(False, exc.message)
             return
         app.settings = app.settings.with_values(ado__org_url=url, ado__projects=projects)
-        self._result(True, f"Saved to {path}." + (" Saving the PAT to the keyring…" if pat else ""))
+        self._result(None if pat else True, f"Saved to {path}." + (" Saving the PAT to the OS keyring…" if pat else ""))
         if pat:
             self.query_one("#pat", Input).value = ""
             self._save_pat(url, pat)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="keyring", name="keyring")
     def _save_pat(self, url: str, pat: str) -> None:
-        from flowtui.secrets import set_pat
+        from flowtui.secrets import backend_name, set_pat
 
         app: Any = self.app
         app.use_keyring_backend()
-        set_pat(url, pat, allow_plaintext=app.settings.auth.allow_plaintext_keyring)  # SecretStoreError -> error modal
-        self.post_message(ConnectionTested(True, f"Saved to {app.settings.config_path}; the PAT is in the OS keyring."))
+        try:
+            set_pat(url, pat, allow_plaintext=app.settings.auth.allow_plaintext_keyring)
+        except SecretStoreError as exc:  # expected on a headless box: said in the form, with the fallback
+            self.post_message(ConnectionTested(False, f"Saved the URL and projects to {app.settings.config_path}, "
+                                               f"but not the PAT: {exc.message}"))
+        else:
+            self.post_message(ConnectionTested(True, f"Saved to {app.settings.config_path}; the PAT for {url} is in "
+                                               f"the OS keyring ({backend_name()})."))
         self._pat_status(url)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="keyring-status", name="keyring")
@@ -135,14 +160,8 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
 
         app: Any = self.app
         app.use_keyring_backend()
-        status = pat_status(url)
-        if status.source:
-            text = f"A PAT for {url} is available ({status.source})."
-        elif status.keyring_error:
-            text = "No usable OS keyring on this machine: set FLOWTUI_PAT instead."
-        else:
-            text = f"No PAT is stored for {url} yet."
-        self.app.call_from_thread(self.query_one("#pat-status", Static).update, text)
+        text = pat_status_text(pat_status(url))
+        self.app.call_from_thread(self.query_one("#pat-status", Static).update, Text(text))
 
     @on(Button.Pressed, "#test")
     def action_test_connection(self) -> None:
@@ -167,11 +186,12 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
             return
         known = {n.lower() for n in names}
         missing = [p for p in projects if p.lower() not in known]
+        used = "" if app.demo else (" with the PAT typed above" if typed_pat else " with the stored PAT")
         if missing:
-            self.post_message(ConnectionTested(False, f"Connected to {url} ({len(names)} projects visible), but "
-                                               f"these projects were not found: {', '.join(missing)}."))
+            self.post_message(ConnectionTested(False, f"Connected to {url}{used} ({len(names)} projects visible), "
+                                               f"but these projects were not found: {', '.join(missing)}."))
         else:
-            self.post_message(ConnectionTested(True, f"Connected to {url}: {len(names)} projects visible; "
+            self.post_message(ConnectionTested(True, f"Connected to {url}{used}: {len(names)} projects visible; "
                                                f"all {len(projects)} configured projects found."))
 
     def show_worker_error(self, worker: Any, error: BaseException) -> None:
@@ -190,4 +210,4 @@ class SettingsScreen(ReportsWorkerErrors, Screen):
         box.set_class(ok is False, "-error")
 
 
-__all__ = ["SettingsScreen", "org_url_problem", "parse_projects"]
+__all__ = ["SettingsScreen", "org_url_problem", "parse_projects", "pat_status_text"]

@@ -86,6 +86,8 @@ class WorkItemsScreen(LinkActions, PagedTableActions, DataView):
     COLUMNS = COLUMNS
     SORT_COLUMNS = SORT_COLUMNS
     NEWEST_FIRST = NEWEST_FIRST
+    #: hidden first to last as the terminal narrows (80 columns keep ID, type, state, title, age, cycle, SLE)
+    NARROW_DROP = ("bucket", "changed_at", "lead", "blocked", "in_state", "assigned_to")
     SELECTS = SELECTS_WI
     ROW_NOUN = "Items"
 

@@ -25,6 +25,7 @@ from rich.text import Text
 from textual.widget import Widget
 
 from flowtui.text import cell_len, crop, fit
+from flowtui.widgets.theme_colors import app_palette, recolor
 
 BRAILLE_BASE = 0x2800
 #: Braille dot bits by (dot column, dot row) inside one cell.
@@ -348,7 +349,11 @@ def dot_columns(
 
 
 class Chart(Widget):
-    """Draws whatever `draw(width, height)` returns, redrawn on every resize."""
+    """Draws whatever `draw(width, height)` returns, redrawn on every resize, in the app theme's colours.
+
+    The drawing functions name ANSI colours; `flowtui.widgets.theme_colors.recolor` maps them to the
+    current theme's text colours on every render, so switching theme repaints the chart in the new ones.
+    """
 
     DEFAULT_CSS = """
     Chart { height: 1fr; width: 1fr; }
@@ -367,7 +372,8 @@ class Chart(Widget):
         if self._draw is None:
             return Text("")
         lines = self._draw(self.size.width, self.size.height)
-        return Text("\n").join(lines)
+        colours = app_palette(self.app)
+        return Text("\n").join(recolor(line, colours) for line in lines)
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from flowtui.reporting.dashboard import Kpi
+from flowtui.widgets.theme_colors import app_palette, recolor
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -71,14 +72,20 @@ class KpiTable(DataTable):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
+        self._shown: tuple[Sequence[Kpi], bool] | None = None
 
     def on_mount(self) -> None:
+        # The sparklines and changes carry the theme's colours: a new theme redraws the rows.
+        self.app.theme_changed_signal.subscribe(self, lambda _theme: self._reshow())
         for label, key in (("KPI", "kpi"), ("Now", "value"), ("vs prev.", "change"), ("12 weeks", "trend"),
                            ("Previous", "previous"), ("Note", "note")):
             self.add_column(label, key=key)
 
     def show_kpis(self, kpis: Sequence[Kpi], *, notes: bool = True) -> None:
         """Replace the rows with these KPIs (`notes=False` leaves the notes out for narrow terminals)."""
+        self._shown = (kpis, notes)
+        colours = app_palette(self.app)
+        row = self.cursor_row
         self.clear()
         for k in kpis:
             cells = [
@@ -89,7 +96,13 @@ class KpiTable(DataTable):
                 Text(format_value(k.previous, k.unit, k.decimals), style="dim", justify="right"),
             ]
             cells.append(Text(k.note if notes else "", style="dim"))
-            self.add_row(*cells, key=k.key)
+            self.add_row(*(recolor(cell, colours) for cell in cells), key=k.key)
+        if 0 < row < self.row_count:
+            self.move_cursor(row=row)
+
+    def _reshow(self) -> None:
+        if self._shown is not None:
+            self.show_kpis(self._shown[0], notes=self._shown[1])
 
 
 __all__ = ["BLOCKS", "Kpi", "KpiTable", "change_text", "format_value", "sparkline"]

@@ -34,6 +34,38 @@ class Column(NamedTuple):
     width: int
 
 
+def fit_columns(columns: Sequence[Column], width: int, *, flexible: str = "", min_flexible: int = 16,
+                drop_order: Sequence[str] = ()) -> list[tuple[int, Column]]:
+    """The columns that fit `width` cells, as (index in `columns`, column) pairs.
+
+    When all fit, all stay. Otherwise the `flexible` column (e.g. the title) shrinks to `min_flexible`,
+    then the columns named in `drop_order` go, first named first, until the rest fits; the flexible
+    column then takes back whatever room is left (never more than its own width). What still does not
+    fit scrolls sideways. `width <= 0` (not laid out yet) keeps every column.
+    """
+    kept = list(enumerate(columns))
+
+    def need() -> int:
+        return sum(c.width + 2 for _, c in kept)
+
+    if width <= 0 or need() <= width:
+        return kept
+    flex = next((i for i, c in kept if c.key == flexible), None)
+    if flex is not None:
+        kept[flex] = (flex, columns[flex]._replace(width=min(columns[flex].width, min_flexible)))
+    for key in drop_order:
+        if need() <= width:
+            break
+        kept = [(i, c) for i, c in kept if c.key != key]
+    if flex is not None:
+        pos = next((p for p, (i, _) in enumerate(kept) if i == flex), None)
+        if pos is not None:
+            spare = width - need()
+            current = kept[pos][1]
+            kept[pos] = (flex, current._replace(width=min(columns[flex].width, current.width + max(0, spare))))
+    return kept
+
+
 def format_row(cells: Sequence[str], columns: Sequence[Column]) -> str:
     """One table line: each cell fitted to its column (in terminal cells) with one space either side."""
     return "".join(f" {fit(str(c), col.width)} " for c, col in zip(cells, columns, strict=False))
@@ -92,7 +124,12 @@ class PagedTable(ScrollView, can_focus=True):
 
     def __init__(self, columns: Sequence[Column] = (), *, id: str | None = None) -> None:
         super().__init__(id=id)
+        #: Every column the rows carry; `columns` are the ones shown at the current width.
+        self.all_columns: list[Column] = list(columns)
         self.columns: list[Column] = list(columns)
+        self._shown: list[int] = list(range(len(self.columns)))
+        self._flexible = ""
+        self._drop_order: tuple[str, ...] = ()
         self.rows: list[tuple[str, ...]] = []
         self.keys: list[str] = []
         self.tones: list[int | None] = []
@@ -103,11 +140,32 @@ class PagedTable(ScrollView, can_focus=True):
     def row_count(self) -> int:
         return len(self.rows)
 
-    def set_columns(self, columns: Sequence[Column]) -> None:
-        """Replace the columns (labels may carry a sort arrow) and redraw."""
-        self.columns = list(columns)
-        self._lines = [format_row(r, self.columns) for r in self.rows]
+    def set_columns(self, columns: Sequence[Column], *, flexible: str = "", drop_order: Sequence[str] = ()) -> None:
+        """Replace the columns (labels may carry a sort arrow) and redraw.
+
+        Narrower than the columns need, the table shrinks `flexible` and hides `drop_order` columns
+        first named first (see `fit_columns`); rows always carry every column.
+        """
+        self.all_columns = list(columns)
+        self._flexible, self._drop_order = flexible, tuple(drop_order)
+        self._fit()
+
+    def _fit(self) -> None:
+        fitted = fit_columns(self.all_columns, self.scrollable_content_region.width, flexible=self._flexible,
+                             drop_order=self._drop_order)
+        self._shown = [i for i, _ in fitted]
+        self.columns = [c for _, c in fitted]
+        self._lines = [self._format(r) for r in self.rows]
         self._resize()
+
+    def _format(self, row: tuple[str, ...]) -> str:
+        return format_row([row[i] if i < len(row) else "" for i in self._shown], self.columns)
+
+    def on_resize(self) -> None:
+        shown = self._shown
+        self._fit()
+        if self._shown != shown:
+            self.refresh()
 
     def set_rows(self, rows: Sequence[Sequence[str]], keys: Sequence[str],
                  tones: Sequence[int | None] | None = None) -> None:
@@ -117,7 +175,7 @@ class PagedTable(ScrollView, can_focus=True):
         self.rows = [tuple(str(c) for c in r) for r in rows]
         self.keys = list(keys)
         self.tones = list(tones) if tones is not None else [None] * len(self.rows)
-        self._lines = [format_row(r, self.columns) for r in self.rows]
+        self._lines = [self._format(r) for r in self.rows]
         self._resize()
         self.scroll_to(y=0, animate=False)
         self.cursor_row = 0
@@ -202,4 +260,4 @@ class PagedTable(ScrollView, can_focus=True):
             self.cursor_row = row
 
 
-__all__ = ["Column", "PagedTable", "fit", "format_row"]
+__all__ = ["Column", "PagedTable", "fit", "fit_columns", "format_row"]

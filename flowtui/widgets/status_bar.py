@@ -12,6 +12,7 @@ from textual.widgets import Static
 
 from flowtui.config import organization_name
 from flowtui.views import MAIN_VIEWS, VIEW_TITLES
+from flowtui.widgets.theme_colors import app_palette, recolor
 
 
 class StatusBar(Static):
@@ -26,10 +27,11 @@ class StatusBar(Static):
         app.mode_change_signal.subscribe(self, lambda _mode: self.redraw())
         if hasattr(app, "sync_signal"):
             app.sync_signal.subscribe(self, lambda _msg: self.redraw())
+        app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
         self.redraw()
 
     def redraw(self) -> None:
-        self.update(self.render_bar())
+        self.update(recolor(self.render_bar(), app_palette(self.app)))
 
     def render_bar(self) -> Text:
 
@@ -49,6 +51,9 @@ class StatusBar(Static):
             right.append("  DEMO", style="bold yellow")
         if getattr(app, "sync_running", False):
             right.append("  syncing…", style="bold green")
+        auto = app.auto_sync_text() if hasattr(app, "auto_sync_text") else ""
+        if auto:
+            right.append(f"  {auto}", style="dim")
         width = self.size.width - 2 if self.size.width else 120
         gap = max(1, width - text.cell_len - right.cell_len)
         text.append(" " * gap)

@@ -187,6 +187,11 @@ _BAD_VALUES = [
     ("ui", 'keymap = {quit = ""}', "ui.keymap", "'quit': ''", "binding id"),
     ("ui", "keymap = {quit = 5}", "ui.keymap", "'quit': 5", "binding id"),
     ("store", 'url = "mysql://db/flowtui"', "store.url", "mysql://db/flowtui", "postgresql://"),
+    ("ui", 'theme = "Solarized Dark!"', "ui.theme", "Solarized Dark!", "theme name"),
+    ("ui", "theme = 3", "ui.theme", "3", "theme name"),
+    ("ui", "auto_sync_minutes = -5", "ui.auto_sync_minutes", "-5", "0 (off) to 1440"),
+    ("ui", "auto_sync_minutes = 1441", "ui.auto_sync_minutes", "1441", "0 (off) to 1440"),
+    ("ui", 'auto_sync_minutes = "often"', "ui.auto_sync_minutes", "often", "0 (off) to 1440"),
 ]
 
 
