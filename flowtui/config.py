@@ -10,6 +10,7 @@ config key: it lives in the OS keyring (see `flowtui.secrets`).
 from __future__ import annotations
 
 import datetime
+from datetime import date as _Date
 import os
 import re
 import tomllib
@@ -103,7 +104,7 @@ def _since(v: Any) -> str:
         raise ValueError
     if v and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
         raise ValueError
-    if v and not user_day_in_range(datetime.datetime.date.fromisoformat(v)):
+    if v and not user_day_in_range(datetime._Date.fromisoformat(v)):
         raise ValueError
     return v
 
@@ -192,7 +193,7 @@ def _views(v: Any) -> list[dict[str, Any]]:
         for k in ("from", "to"):
             if k in clean_entry:
                 try:
-                    day = datetime.date.fromisoformat(clean_entry[k])
+                    day = _Date.fromisoformat(clean_entry[k])
                 except ValueError:
                     day = None
                 if day is None or not user_day_in_range(day) or len(clean_entry[k]) != 10:
@@ -218,7 +219,7 @@ def saved_views(settings: Settings) -> list[SavedView]:
         values: dict[str, Any] = {_VIEW_KEYS[k]: v for k, v in entry.items() if k != "name"}
         for k in ("date_from", "date_to"):
             if k in values:
-                values[k] = datetime.date.fromisoformat(values[k])
+                values[k] = _Date.fromisoformat(values[k])
         views.append(SavedView(entry["name"], ViewFilter(**values)))
     return views
 
@@ -229,7 +230,7 @@ def view_entry(view: SavedView) -> dict[str, str]:
     for key, attr in _VIEW_KEYS.items():
         value = getattr(view.filter, attr)
         if value is not None:
-            entry[key] = value.isoformat() if isinstance(value, datetime.date) else value
+            entry[key] = value.isoformat() if isinstance(value, _Date) else value
     return entry
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from flowtui.domain import ItemFilter, ViewFilter
 from flowtui.metrics import DOING, Analysis, FlowPolicy, build_report
 from flowtui.metrics import flow as fm
 from flowtui.metrics.calendar import resolve_window
@@ -52,19 +53,20 @@ _lock = threading.Lock()
 _shared: dict[str, Any] = {}
 
 
-def shared_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: int) -> Analysis:
+def shared_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: int,
+                    item_filter: ItemFilter | None = None) -> Analysis:
     """Every item derived once per (store, data version, policy), shared by the Flow and Forecast views.
 
     Deriving 100k items takes seconds, so the second view reuses the first one's analysis; a caller
     that arrives while it is being computed waits for it. The analysis keeps the as_of of the first
     request of a data version (`r` or a sync moves the version and so refreshes it).
     """
-    key = (id(store), str(store.path), version, policy)
+    key = (id(store), str(store.path), version, policy, item_filter)
     with _lock:
         if _shared.get("key") == key:
             return _shared["analysis"]
         # every_item: the CFD and the aging chart count items the report alone could leave out.
-        analysis = load_inputs(store, policy, as_of=as_of, with_prs=False, every_item=True).analysis
+        analysis = load_inputs(store, policy, item_filter, as_of=as_of, with_prs=False, every_item=True).analysis
         _shared.update(key=key, analysis=analysis)
         return analysis
 
@@ -77,7 +79,8 @@ def _state_order(store: Store) -> dict[str, int]:
     return order
 
 
-def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: Analysis | None = None) -> FlowData:
+def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: Analysis | None = None,
+                 view_filter: ViewFilter | None = None) -> FlowData:
     """Gather the chart data from an analysis of the store at as_of (computed here when not given).
 
     Seconds on 100k items: run it in a worker.
@@ -85,9 +88,11 @@ def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: An
     states = store.state_categories()
     if analysis is None:
         analysis = load_inputs(store, policy, as_of=as_of, with_prs=False, every_item=True).analysis
+    vf = view_filter or ViewFilter()
     report = MetricsReport.from_document(
-        build_report(None, states, [], [], policy, as_of=analysis.as_of, analysis=analysis))
-    window = resolve_window(analysis.as_of, policy.tz)
+        build_report(None, states, [], [], policy, as_of=analysis.as_of, analysis=analysis,
+                     window_from=vf.date_from, window_to=vf.date_to))
+    window = resolve_window(analysis.as_of, policy.tz, vf.date_from, vf.date_to)
     live = analysis.live
     done = fm.completed_in(live, window)
     completions = [(f.completed_ts, c) for f in done

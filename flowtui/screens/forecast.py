@@ -98,7 +98,7 @@ class ForecastScreen(DataView):
         if store is None:
             return
         if analysis is None:
-            analysis = load_analysis(store, self.policy(), as_of, version)
+            analysis = load_analysis(store, self.policy(), as_of, version, self.item_filter())
         run = run_forecast(analysis, days=target) if mode == "days" else run_forecast(analysis, items=target)
         self.post_message(ForecastReady(serial, (analysis, run)))
 

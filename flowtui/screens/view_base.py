@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
+from flowtui.domain import ItemFilter, ViewFilter
 from flowtui.messages import DataChanged
 from flowtui.reporting import FlowPolicy
 from flowtui.screens.worker_errors import ReportsWorkerErrors, error_text
@@ -35,6 +36,7 @@ class FlowAppLike(Protocol):
     store: Store | None
     settings: Settings
     data_version: int
+    view_filter: ViewFilter
 
     def now(self) -> datetime: ...
 
@@ -77,6 +79,14 @@ class DataView(ReportsWorkerErrors, Screen[None]):
     def policy(self) -> FlowPolicy:
         """The flow policy of the current settings."""
         return FlowPolicy.from_settings(self.flow_app.settings)
+
+    def view_filter(self) -> ViewFilter:
+        """The App's one filter state (set on any view, applied to every view)."""
+        return self.flow_app.view_filter
+
+    def item_filter(self) -> ItemFilter:
+        """The store filter of the App's filter state over the configured projects."""
+        return self.flow_app.view_filter.item_filter(self.flow_app.settings.projects)
 
     def next_serial(self) -> int:
         """A new request number; results of older requests are ignored by `is_latest`."""
