@@ -104,7 +104,7 @@ def _since(v: Any) -> str:
         raise ValueError
     if v and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", v):
         raise ValueError
-    if v and not user_day_in_range(datetime._Date.fromisoformat(v)):
+    if v and not user_day_in_range(datetime.date.fromisoformat(v)):
         raise ValueError
     return v
 
