@@ -186,6 +186,7 @@ _BAD_VALUES = [
     ("auth", 'allow_plaintext_keyring = "please"', "auth.allow_plaintext_keyring", "please", "true or false"),
     ("ui", 'keymap = {quit = ""}', "ui.keymap", "'quit': ''", "binding id"),
     ("ui", "keymap = {quit = 5}", "ui.keymap", "'quit': 5", "binding id"),
+    ("ui", 'views = [{name = "A", tag = ""}]', "ui.views", "views[0].tag = ''", "[[ui.views]] tables"),
 ]
 
 
