@@ -249,7 +249,7 @@ class WorkItemsScreen(PagedTableActions, DataView):
                 self.query_one(f"#{wid}", Input).value = ""
         q = self.query_state
         app: Any = self.app
-        app.set_view_filter(app.view_filter.with_(type=None, area=None, tag=None, assignee=None), view=app.current_view)
+        app.set_view_filter(app.view_filter.with_(type=None, area=None, tag=None, assignee=None))
         self._request(WorkItemQuery(project=app.view_filter.project, order_by=q.order_by, descending=q.descending))
 
 
