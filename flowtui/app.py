@@ -83,7 +83,7 @@ class FlowApp(App[int]):
             Binding(str(i), f"switch_view('{view.mode}')", view.title, id=view.binding_id, show=False)
             for i, view in enumerate(MAIN_VIEWS, start=1)
         ),
-        Binding("v", "next_saved_view", "Next view", id="views.next",
+        Binding("v", "next_saved_view", "Next view", id="views.next", show=False,
                 tooltip="Apply the next saved view ([[ui.views]] in the config) to every view."),
         Binding("V", "save_view", "Save view", id="views.save", show=False,
                 tooltip="Save the current filters as a named view in the config."),

@@ -200,6 +200,7 @@ class FlowScreen(DataView):
         self.refresh_bindings()
 
     def _show_empty(self, empty: bool) -> None:
+        self.query_one("#flow-empty", Static).update(self.empty_text())
         self.query_one("#flow-empty").display = empty
         for wid in ("#flow-chart", "#flow-caption"):
             self.query_one(wid).display = not empty

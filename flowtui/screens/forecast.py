@@ -154,6 +154,7 @@ class ForecastScreen(DataView):
         message.set_class(error, "-error")
 
     def _show_empty(self, empty: bool) -> None:
+        self.query_one("#fc-empty", Static).update(self.empty_text())
         self.query_one("#fc-empty").display = empty
         for wid in ("#fc-form", "#fc-message", "#fc-results"):
             self.query_one(wid).display = not empty

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 
 #: The empty state every data view shows when there is nothing to show yet.
 EMPTY_TEXT = "No data yet — press s to sync"
+#: The empty state when filters are set: the store may hold data, just none that matches.
+FILTERED_EMPTY_TEXT = "No items match the filters in the header — change them, or clear them (palette: view: clear filters)"
 
 
 class FlowAppLike(Protocol):
@@ -83,6 +85,10 @@ class DataView(ReportsWorkerErrors, Screen[None]):
     def view_filter(self) -> ViewFilter:
         """The App's one filter state (set on any view, applied to every view)."""
         return self.flow_app.view_filter
+
+    def empty_text(self) -> str:
+        """What the empty state says: "sync first", or "nothing matches" while filters are set."""
+        return EMPTY_TEXT if self.flow_app.view_filter.is_empty else FILTERED_EMPTY_TEXT
 
     def item_filter(self) -> ItemFilter:
         """The store filter of the App's filter state over the configured projects."""

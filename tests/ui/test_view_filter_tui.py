@@ -144,3 +144,48 @@ async def test_palette_view_command_and_save_current_filters(demo_store, make_sh
     assert views == {"Bugs only": ViewFilter(type="Bug"), "Perf": ViewFilter(tag="performance"),
                      "Lena's bugs": ViewFilter(type="Bug", assignee="Lena Schmidt")}
     assert read_last_view() == "Lena's bugs"
+
+
+async def test_pull_requests_table_follows_the_filters_project(views_store, views_settings) -> None:
+    """The views store's 30 PRs are all in project "Alpha" (conftest_views): PRs have no type, tag or
+    assignee, so the project is the part of the filter state the PR table applies."""
+    from conftest_views import ViewsApp
+
+    from flowtui.screens.pull_requests import PullRequestsScreen
+
+    app = ViewsApp(PullRequestsScreen, views_store, views_settings)
+    async with app.run_test(size=(160, 40)) as pilot:
+        await wait_for_views(pilot)
+        screen = app.screen
+        assert isinstance(screen, PullRequestsScreen) and screen.page is not None and screen.page.total == 30
+        app.set_view_filter(ViewFilter(project="Beta"))
+        await wait_for_views(pilot)
+        assert screen.page.total == 0
+        app.set_view_filter(ViewFilter(project="Alpha", type="Bug"))
+        await wait_for_views(pilot)
+        assert screen.page.total == 30
+
+
+class TestHeaderSnapshots:
+    def test_flow_header_with_filters(self, snap_compare: Any, make_shell_app: Any, demo_store: Any, tmp_path: Path) -> None:
+        """Flow view at 120×40 with filters type Bug, a tag holding markup, and a date range: the header's right
+        side reads `⏷ type Bug · tag [red]x[/] · 2026-09-01…today` (the tag printed literally, not as markup;
+        the org name is pushed off the right edge at this width); no item carries that tag, so the body says
+        "No items match the filters in the header…", not "No data yet — press s to sync"."""
+        from shell_support import assert_no_worker_errors
+
+        app = make_shell_app(demo_store, tiny_settings(tmp_path))
+
+        async def run_before(pilot: Any) -> None:
+            from datetime import date
+
+            await pilot.press("4")
+            pilot.app.set_view_filter(ViewFilter(type="Bug", tag="[red]x[/]", date_from=date(2026, 9, 1)))
+            await wait_for_views(pilot)
+            pilot.app.clear_notifications()
+            await pilot.pause()
+            assert_no_worker_errors(pilot.app)
+
+        assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+        assert app._exception is None
+        assert_no_worker_errors(app)
