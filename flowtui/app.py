@@ -26,11 +26,13 @@ from textual.signal import Signal
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from flowtui.commands import FlowCommands
-from flowtui.config import Settings, insecure_tls_warning
+from flowtui.config import Settings, insecure_tls_warning, save_view, saved_views
+from flowtui.domain import SavedView, ViewFilter
 from flowtui.errors import AuthError, ConfigError, FlowtuiError, SecretStoreError, StoreError
 from flowtui.messages import BackgroundTaskFailed, DataChanged, ExportDone, SyncFinished, SyncProgressed, SyncStarted
 from flowtui.screens.app_prefs import AUTO_SYNC_TICK_S, AppPreferences
 from flowtui.screens.worker_errors import describe_error, worker_label
+from flowtui.reporting.filters import find_view, next_view, read_last_view, write_last_view
 from flowtui.store import Store, open_store
 from flowtui.sync.progress import SyncSummary
 from flowtui.text import clean
@@ -85,6 +87,10 @@ class FlowApp(AppPreferences, App[int]):
             Binding(str(i), f"switch_view('{view.mode}')", view.title, id=view.binding_id, show=False)
             for i, view in enumerate(MAIN_VIEWS, start=1)
         ),
+        Binding("v", "next_saved_view", "Next view", id="views.next", show=False,
+                tooltip="Apply the next saved view ([[ui.views]] in the config) to every view."),
+        Binding("V", "save_view", "Save view", id="views.save", show=False,
+                tooltip="Save the current filters as a named view in the config."),
         Binding("comma", "switch_view('settings')", "Settings", id="view.settings", tooltip="Organization, projects and PAT."),
         Binding("ctrl+p", "command_palette", "Commands", id="app.commands", show=False, priority=True,
                 tooltip="Open the command palette."),
@@ -111,6 +117,12 @@ class FlowApp(AppPreferences, App[int]):
         self.sync_error: BaseException | None = None
         self._cancel_event = threading.Event()
         self._store_has_data: bool | None = None
+        #: The one filter state, applied by every view and the `e` export (see `set_view_filter`).
+        self.view_filter = ViewFilter()
+        #: The saved view last applied (None after the filters were changed by hand).
+        self.current_view: str | None = None
+        #: Published with the new ViewFilter whenever it changes (the status bar redraws).
+        self.filter_signal: Signal[Any] = Signal(self, "filter")
         #: Every worker failure of this session (the App's and the screens'), newest last; tests assert it stays empty.
         self.worker_errors: list[BaseException] = []
         #: Seconds clock for the background refresh (`ui.auto_sync_minutes`); tests inject a fake one.
@@ -139,6 +151,9 @@ class FlowApp(AppPreferences, App[int]):
         keymap = self.settings.ui.keymap
         if keymap:
             self.set_keymap(resolve_keymap(keymap))
+        last = find_view(saved_views(self.settings), read_last_view())
+        if last is not None:
+            self.view_filter, self.current_view = last.filter, last.name
         self.check_store_has_data()
         tls_warning = None if self.demo else insecure_tls_warning(self.settings)
         if tls_warning:
@@ -154,6 +169,55 @@ class FlowApp(AppPreferences, App[int]):
         if self.settings.ui.auto_sync_minutes:
             self._schedule_auto_sync()
             self.set_interval(AUTO_SYNC_TICK_S, self.auto_sync_tick)
+
+    # ---- the filter state --------------------------------------------------------------------
+    def set_view_filter(self, view_filter: ViewFilter, *, view: str | None = None) -> None:
+        """Change the filters every view applies; views recompute in their workers (data version moves)."""
+        if view_filter == self.view_filter and view == self.current_view:
+            return
+        self.view_filter, self.current_view = view_filter, view
+        self.filter_signal.publish(view_filter)
+        self._data_changed()
+
+    def apply_saved_view(self, name: str) -> None:
+        """Apply the saved view `name` and remember it across restarts."""
+        view = find_view(saved_views(self.settings), name)
+        if view is None:
+            self.notify(f"There is no saved view called {name!r}.", severity="warning", markup=False)
+            return
+        self.set_view_filter(view.filter, view=view.name)
+        write_last_view(view.name)
+        self.notify(f"View {view.name}: {view.filter.summary() or 'no filters'}", title="View", timeout=3,
+                    markup=False)
+
+    def action_next_saved_view(self) -> None:
+        following = next_view(saved_views(self.settings), self.current_view)
+        if following is None:
+            self.notify("No saved views yet: set filters, then save them (V or the palette).", timeout=4)
+            return
+        self.apply_saved_view(following.name)
+
+    def action_save_view(self) -> None:
+        """Ask for a name, then save the current filters as `[[ui.views]]` in the config file."""
+        from flowtui.screens.modals import SaveViewPrompt
+
+        def chosen(name: str | None) -> None:
+            if name:
+                self._save_view(name)
+
+        self.push_screen(SaveViewPrompt(self.view_filter.summary()), chosen)
+
+    def _save_view(self, name: str) -> None:
+        try:
+            views = save_view(self.settings.config_path, SavedView(name, self.view_filter))
+        except ConfigError as exc:
+            self.report_failure("save view", exc)
+            return
+        self.settings = self.settings.with_values(ui__views=views)
+        self.current_view = name
+        write_last_view(name)
+        self.filter_signal.publish(self.view_filter)
+        self.notify(f"Saved view {name} in {self.settings.config_path}", title="View", timeout=4, markup=False)
 
     # ---- key actions -----------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -288,13 +352,14 @@ class FlowApp(AppPreferences, App[int]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="export", name="export")
     def _export_worker(self, directory: str, what: str = "all") -> list[str]:
-        from flowtui.domain import ItemFilter
         from flowtui.export import export
 
         if self.store is None:
             raise StoreError("There is no store yet; press s to sync first.")
+        vf = self.view_filter
         result = export(self.store, self.settings, Path(directory).expanduser(), what=what,
-                        item_filter=ItemFilter(projects=tuple(self.settings.projects)), as_of=self.now())
+                        item_filter=vf.item_filter(self.settings.projects), as_of=self.now(),
+                        window_from=vf.date_from, window_to=vf.date_to)
         paths = [str(p) for p in result.paths]
         self.post_message(ExportDone(paths))
         return paths

@@ -12,6 +12,7 @@ from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from flowtui.domain import ViewFilter
 from flowtui.views import VIEW_TITLES
 
 
@@ -38,6 +39,16 @@ class FlowCommands(Provider):
         for mode, title in VIEW_TITLES.items():
             if mode != app.current_mode:
                 commands.append((f"view: {title.lower()}", partial(app.action_switch_view, mode), f"Open the {title} view"))
+        from flowtui.config import saved_views
+
+        for view in saved_views(app.settings):
+            commands.append((f"view: {view.name}", partial(app.apply_saved_view, view.name),
+                             f"Saved view: {view.filter.summary() or 'no filters'}"))
+        commands.append(("view: save current filters as…", app.action_save_view,
+                         "Save the filters in the header as a named view in the config"))
+        if not app.view_filter.is_empty:
+            commands.append(("view: clear filters", partial(app.set_view_filter, ViewFilter()),
+                             "Show every item in every view"))
         commands.append(("help: keys", app.action_help, "Show every key binding"))
         return commands
 

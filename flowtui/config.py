@@ -10,6 +10,7 @@ config key: it lives in the OS keyring (see `flowtui.secrets`).
 from __future__ import annotations
 
 import datetime
+from datetime import date as _Date
 import os
 import re
 import tomllib
@@ -24,8 +25,10 @@ import tomlkit
 import tomlkit.items
 
 from flowtui import paths
+from flowtui.domain import SavedView, ViewFilter
 from flowtui.errors import ConfigError
 from flowtui.orgurl import masked_url, normalize_org_url
+from flowtui.text import is_clean
 from flowtui.timeutil import USER_DAY_RANGE, user_day_in_range
 
 BUCKETS = ("todo", "doing", "done", "removed", "wait")
@@ -195,6 +198,78 @@ def _store_url(v: Any) -> str:
             "store the password in the keyring (service flowtui-db), PGPASSWORD or ~/.pgpass instead."
         )
     return v
+class EntryError(ValueError):
+    """A checker's complaint about one part of a structured value (named in the ConfigError)."""
+
+
+#: The fields of one `[[ui.views]]` entry and what each accepts.
+VIEW_FIELDS_ALLOWED = ("name (required), project, type, area, tag, assignee (text), "
+                       f"from, to (dates YYYY-MM-DD from {USER_DAY_RANGE})")
+
+
+def _view_text(i: int, name: str, value: Any) -> str:
+    if not isinstance(value, str) or not value.strip() or not is_clean(value) or len(value) > 200:
+        raise EntryError(f"views[{i}].{name} = {value!r} must be non-empty text without control characters")
+    return value.strip()
+
+
+def _views(v: Any) -> list[dict[str, Any]]:
+    """`[[ui.views]]`: saved filter sets, each with a unique name; dates stay YYYY-MM-DD text."""
+    if not isinstance(v, list):
+        raise ValueError
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(v):
+        if not isinstance(entry, dict):
+            raise EntryError(f"views[{i}] is not a table")
+        unknown = sorted(set(entry) - {"name", *_VIEW_KEYS})
+        if unknown:
+            raise EntryError(f"views[{i}] has unknown field {unknown[0]!r}")
+        if "name" not in entry:
+            raise EntryError(f"views[{i}] has no name")
+        clean_entry = {k: _view_text(i, k, entry[k]) for k in ("name", *_VIEW_KEYS) if k in entry}
+        for k in ("from", "to"):
+            if k in clean_entry:
+                try:
+                    day = _Date.fromisoformat(clean_entry[k])
+                except ValueError:
+                    day = None
+                if day is None or not user_day_in_range(day) or len(clean_entry[k]) != 10:
+                    raise EntryError(f"views[{i}].{k} = {entry[k]!r} is not a date YYYY-MM-DD")
+        if "from" in clean_entry and "to" in clean_entry and clean_entry["from"] > clean_entry["to"]:
+            raise EntryError(f"views[{i}] ends ({clean_entry['to']}) before it starts ({clean_entry['from']})")
+        if clean_entry["name"].casefold() in seen:
+            raise EntryError(f"views[{i}].name {clean_entry['name']!r} is used twice")
+        seen.add(clean_entry["name"].casefold())
+        out.append(clean_entry)
+    return out
+
+
+#: `[[ui.views]]` field -> ViewFilter field.
+_VIEW_KEYS = {"project": "project", "type": "type", "area": "area", "tag": "tag", "assignee": "assignee",
+              "from": "date_from", "to": "date_to"}
+
+
+def saved_views(settings: Settings) -> list[SavedView]:
+    """The validated `[[ui.views]]` entries as SavedView records, in file order."""
+    views = []
+    for entry in settings.ui.views:
+        values: dict[str, Any] = {_VIEW_KEYS[k]: v for k, v in entry.items() if k != "name"}
+        for k in ("date_from", "date_to"):
+            if k in values:
+                values[k] = _Date.fromisoformat(values[k])
+        views.append(SavedView(entry["name"], ViewFilter(**values)))
+    return views
+
+
+def view_entry(view: SavedView) -> dict[str, str]:
+    """A SavedView as a `[[ui.views]]` table (only the fields that are set)."""
+    entry = {"name": view.name}
+    for key, attr in _VIEW_KEYS.items():
+        value = getattr(view.filter, attr)
+        if value is not None:
+            entry[key] = value.isoformat() if isinstance(value, _Date) else value
+    return entry
 
 
 KEYS: tuple[Key, ...] = (
@@ -228,6 +303,8 @@ KEYS: tuple[Key, ...] = (
     Key("ui", "keymap", {}, "Binding id -> keys, applied with App.set_keymap.", _keymap, "a table of binding id = \"keys\""),
     Key("ui", "theme", "textual-dark", "The TUI's colour theme (any name the command palette's theme picker lists); the picker saves it here.", _theme, "a theme name such as textual-dark or textual-light"),
     Key("ui", "auto_sync_minutes", 0, "Re-sync in the background every N minutes while the TUI is open; 0 = off.", _int_range(0, 1440), "a whole number from 0 (off) to 1440"),
+    Key("ui", "views", [], "Saved views: named filter sets, switched with v or the palette (\"view: NAME\").", _views,
+        f"a list of [[ui.views]] tables with {VIEW_FIELDS_ALLOWED}"),
 )
 KEYS_BY_NAME = {k.dotted: k for k in KEYS}
 _SECTIONS = ("ado", "sync", "flow", "forecast", "ui", "auth", "store")
@@ -301,6 +378,8 @@ class UiSettings:
     theme: str
     #: Minutes between background syncs while the app is open (0 = never).
     auto_sync_minutes: int
+    #: `[[ui.views]]` entries as validated tables (see `saved_views`).
+    views: list[dict[str, Any]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -416,6 +495,8 @@ def organization_name(org_url: str) -> str:
 def _validate(key: Key, value: Any, where: str) -> Any:
     try:
         return key.check(value)
+    except EntryError as exc:
+        raise ConfigError(f"{where}: {key.section}.{exc}; allowed: {key.allowed}.") from None
     except ConfigError as exc:  # a check that explains itself (a password in store.url)
         raise ConfigError(f"{where}: {exc.message}") from None
     except (ValueError, TypeError):
@@ -551,16 +632,27 @@ def set_config_value(path: Path, dotted: str, text: str) -> Any:
     if key is None:
         raise ConfigError(f"unknown key {dotted}; known keys: {', '.join(KEYS_BY_NAME)}.")
     value = _validate(key, parse_cli_value(key, text), str(path))
-    _flatten(read_config_file(path), path)  # refuse to rewrite a file that is already invalid
-    try:
-        doc = tomlkit.parse(path.read_bytes().decode("utf-8"))  # bytes: keep CRLF line endings as they are
-    except FileNotFoundError:
-        doc = tomlkit.document()
+    doc = _read_doc(path)
     section = doc.get(key.section)
     if section is None:
         section = tomlkit.table()
         doc[key.section] = section
     section[key.name] = _toml_item(value, section.get(key.name))
+    _write_doc(path, doc, dotted)
+    return value
+
+
+def _read_doc(path: Path) -> tomlkit.TOMLDocument:
+    """The config file as a tomlkit document (empty when missing); an invalid file is refused."""
+    _flatten(read_config_file(path), path)  # refuse to rewrite a file that is already invalid
+    try:
+        return tomlkit.parse(path.read_bytes().decode("utf-8"))  # bytes: keep CRLF line endings as they are
+    except FileNotFoundError:
+        return tomlkit.document()
+
+
+def _write_doc(path: Path, doc: tomlkit.TOMLDocument, dotted: str) -> None:
+    """Write atomically (temporary file + replace); a failure names the key that was not changed."""
     tmp = path.with_name(path.name + ".tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -570,7 +662,38 @@ def set_config_value(path: Path, dotted: str, text: str) -> Any:
         if tmp.is_file():
             tmp.unlink()
         raise ConfigError(f"{path}: cannot be written ({exc.strerror}); {dotted} was not changed.") from None
-    return value
+
+
+def save_view(path: Path, view: SavedView) -> list[dict[str, Any]]:
+    """Add (or replace, by name, ignoring case) one `[[ui.views]]` entry; returns the validated views.
+
+    Edited with tomlkit like `set_config_value`: comments and every other entry stay as written."""
+    doc = _read_doc(path)
+    section = doc.get("ui")
+    if section is None:
+        section = tomlkit.table()
+        doc["ui"] = section
+    views = section.get("views")
+    entry = view_entry(view)
+    current = [dict(v) for v in views] if views is not None else []
+    validated = _validate(KEYS_BY_NAME["ui.views"],
+                          [v for v in current if str(v.get("name", "")).casefold() != view.name.casefold()] + [entry],
+                          str(path))
+    if not isinstance(views, tomlkit.items.AoT):
+        views = tomlkit.aot()
+        for old in current:
+            views.append(tomlkit.item(old))
+        section["views"] = views
+    table = tomlkit.table()
+    table.update(entry)
+    for i, old in enumerate(list(views)):
+        if str(old.get("name", "")).casefold() == view.name.casefold():
+            views[i] = table  # replaced in place: the entry keeps its position
+            break
+    else:
+        views.append(table)
+    _write_doc(path, doc, "ui.views")
+    return validated
 
 
 def insecure_tls_warning(settings: Settings) -> str | None:

@@ -7,8 +7,9 @@ Textual. Every datetime is timezone-aware UTC.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 #: The five ADO state categories (reference §6.4); None means "unknown state".
 STATE_CATEGORIES = ("Proposed", "InProgress", "Resolved", "Completed", "Removed")
@@ -114,6 +115,67 @@ class ItemFilter:
     projects: tuple[str, ...] = ()
     types: tuple[str, ...] = ()
     area: str | None = None
+    #: every tag given must be on the item (work items only; PRs follow `projects` alone)
+    tags: tuple[str, ...] = ()
+    #: the item is assigned to one of these display names (work items only)
+    assignees: tuple[str, ...] = ()
+
+
+#: The fields of a `ViewFilter`, in the order the header and the filter dialog show them.
+VIEW_FILTER_FIELDS = ("project", "type", "area", "tag", "assignee", "date_from", "date_to")
+
+
+@dataclass(frozen=True, slots=True)
+class ViewFilter:
+    """The one filter state of the TUI (and of a saved view): None means "any".
+
+    `project` narrows the configured projects to one; `area` is a path prefix; `date_from`/`date_to`
+    set the report window (completion dates) of the dashboard, Flow view and export; the forecast
+    samples its own history and ignores them, as `flowtui forecast` refuses `--from/--to`.
+    """
+
+    project: str | None = None
+    type: str | None = None
+    area: str | None = None
+    tag: str | None = None
+    assignee: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        return all(getattr(self, name) is None for name in VIEW_FILTER_FIELDS)
+
+    def with_(self, **changes: object) -> ViewFilter:
+        """A copy with some fields changed (empty strings become None)."""
+        cleaned = {k: (None if isinstance(v, str) and not v.strip() else v) for k, v in changes.items()}
+        return replace(self, **cleaned)  # type: ignore[arg-type]
+
+    def item_filter(self, projects: Sequence[str]) -> ItemFilter:
+        """The store filter: the chosen project (else every configured one) and the other fields."""
+        return ItemFilter(
+            projects=(self.project,) if self.project else tuple(projects),
+            types=(self.type,) if self.type else (),
+            area=self.area,
+            tags=(self.tag,) if self.tag else (),
+            assignees=(self.assignee,) if self.assignee else (),
+        )
+
+    def summary(self) -> str:
+        """Compact text for the header: `project X · type Bug · tag T · 2026-01-01…2026-03-31`."""
+        parts = [f"{name} {value}" for name in ("project", "type", "area", "tag", "assignee")
+                 if (value := getattr(self, name)) is not None]
+        if self.date_from or self.date_to:
+            parts.append(f"{self.date_from or '…'}…{self.date_to or 'today'}")
+        return " · ".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class SavedView:
+    """A named filter set from `[[ui.views]]` in the config."""
+
+    name: str
+    filter: ViewFilter
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from platformdirs import user_cache_path, user_config_path, user_data_path, user_log_path
+from platformdirs import user_cache_path, user_config_path, user_data_path, user_log_path, user_state_path
 
 APP_NAME = "flowtui"
 
@@ -42,3 +42,8 @@ def log_dir() -> Path:
 def log_file_path() -> Path:
     """The rotating log file written by the CLI and the TUI."""
     return log_dir() / "flowtui.log"
+
+
+def ui_state_path() -> Path:
+    """The TUI's small state file (the last saved view): XDG_STATE_HOME/flowtui/ui-state.json on Linux."""
+    return user_state_path(APP_NAME, appauthor=False) / "ui-state.json"

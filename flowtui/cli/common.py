@@ -15,6 +15,7 @@ from flowtui.config import Settings, load_settings
 from flowtui.domain import ItemFilter
 from flowtui.errors import UsageError
 from flowtui.store import Store, open_store
+from flowtui.text import is_clean
 from flowtui.timeutil import USER_DAY_RANGE, user_day_in_range, utc_now
 
 
@@ -40,10 +41,14 @@ def add_common_options(parser: argparse.ArgumentParser, *, top_level: bool = Fal
 
 
 def add_filter_options(parser: argparse.ArgumentParser) -> None:
-    """--type, --area, --from, --to, --as-of."""
+    """--type, --area, --tag, --assignee, --from, --to, --as-of (the TUI's filter state, as flags)."""
     group = parser.add_argument_group("filters")
     group.add_argument("--type", action="append", metavar="TYPE", help="work item type (repeatable)")
     group.add_argument("--area", metavar="PATH", help="area path prefix, e.g. 'Fabrikam\\Web'")
+    group.add_argument("--tag", action="append", metavar="TAG",
+                       help="only work items carrying this tag (repeatable: every tag given)")
+    group.add_argument("--assignee", action="append", metavar="NAME",
+                       help="only work items assigned to this display name (repeatable: any of them)")
     group.add_argument("--from", dest="date_from", metavar="YYYY-MM-DD", help="first completion date in the window")
     group.add_argument("--to", dest="date_to", metavar="YYYY-MM-DD", help="last completion date in the window")
     group.add_argument("--as-of", metavar="YYYY-MM-DDTHH:MM:SSZ",
@@ -92,11 +97,24 @@ def reading_store(settings: Settings) -> Iterator[Store]:
             store.close()
 
 
+def _filter_text(flag: str, value: str) -> str:
+    """One filter flag's value, stripped; UsageError (exit 2) for empty or unprintable text."""
+    if not value.strip() or not is_clean(value) or len(value) > 200:
+        raise UsageError(f"{flag} {value[:40]!r} is not valid; give non-empty text without control characters.")
+    return value.strip()
+
+
 def item_filter_from_args(args: argparse.Namespace, settings: Settings) -> ItemFilter:
+    """The store filter of --project (via the settings), --type, --area, --tag and --assignee."""
+    area = getattr(args, "area", None)
+
+    def many(name: str) -> tuple[str, ...]:
+        return tuple(_filter_text(f"--{name}", v) for v in getattr(args, name, None) or ())
+
     return ItemFilter(
-        projects=tuple(settings.projects),
-        types=tuple(getattr(args, "type", None) or ()),
-        area=getattr(args, "area", None) or None,
+        projects=tuple(settings.projects), types=many("type"),
+        area=_filter_text("--area", area) if area is not None else None,
+        tags=many("tag"), assignees=many("assignee"),
     )
 
 

@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flowtui.config import Settings
-from flowtui.domain import ItemFilter
+from flowtui.domain import ViewFilter
 from flowtui.metrics import FlowPolicy, build_report
 from flowtui.metrics import flow as fm
 from flowtui.metrics import prs as prm
@@ -78,8 +78,12 @@ def _weekly(flows: list[ItemFlow], policy: FlowPolicy, as_of: datetime) -> dict[
     }
 
 
-def build_dashboard(store: Any, settings: Settings, as_of: datetime) -> DashboardData:
-    """Read the store and compute the dashboard (call from a worker thread)."""
+def build_dashboard(store: Any, settings: Settings, as_of: datetime,
+                    view_filter: ViewFilter | None = None) -> DashboardData:
+    """Read the store and compute the dashboard under the TUI's filter (call from a worker thread).
+
+    The numbers equal `flowtui metrics` given the same filters as flags (`--type`, `--tag`,
+    `--assignee`, `--from`/`--to`…); the date range sets the window like `--from/--to`."""
     if store is None:
         return DashboardData(empty=True)
     stats = store.stats()
@@ -87,15 +91,17 @@ def build_dashboard(store: Any, settings: Settings, as_of: datetime) -> Dashboar
     if not stats.get("work_item") and not stats.get("pull_request"):
         return DashboardData(empty=True, last_sync=last_sync)
     policy = FlowPolicy.from_settings(settings)
-    item_filter = ItemFilter(projects=tuple(settings.projects))
-    window = resolve_window(to_utc(as_of), policy.tz, None, None)
+    vf = view_filter or ViewFilter()
+    item_filter = vf.item_filter(settings.projects)
+    window = resolve_window(to_utc(as_of), policy.tz, vf.date_from, vf.date_to)
     prev_to = window.first - timedelta(days=1)
     prev_from = prev_to - timedelta(days=len(window.days) - 1)
     # Read through the shared report path, reaching back to the previous window's start so the
     # items and PRs it compares against are loaded too (older settled items are only counted).
-    inputs = load_inputs(store, policy, item_filter, as_of=as_of, window_from=prev_from)
+    inputs = load_inputs(store, policy, item_filter, as_of=as_of, window_from=prev_from, window_to=vf.date_to)
     analysis = inputs.analysis
     report = build_report(None, inputs.states, inputs.prs, inputs.runs, policy, as_of=analysis.as_of,
+                          window_from=vf.date_from, window_to=vf.date_to,
                           filters=item_filter, last_success=inputs.last_success, analysis=analysis)
     previous = previous_window(analysis, inputs.prs, policy,
                                resolve_window(analysis.as_of, policy.tz, prev_from, prev_to))

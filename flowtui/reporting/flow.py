@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from flowtui.domain import StateCategory
+from flowtui.domain import ItemFilter, StateCategory, ViewFilter
 from flowtui.metrics import DOING, Analysis, FlowPolicy, build_report
 from flowtui.metrics import flow as fm
 from flowtui.metrics.calendar import resolve_window
@@ -54,19 +54,20 @@ _lock = threading.Lock()
 _shared: dict[str, Any] = {}
 
 
-def shared_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: int) -> Analysis:
+def shared_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: int,
+                    item_filter: ItemFilter | None = None) -> Analysis:
     """Every item derived once per (store, data version, policy), shared by the Flow and Forecast views.
 
     Deriving 100k items takes seconds, so the second view reuses the first one's analysis; a caller
     that arrives while it is being computed waits for it. The analysis keeps the as_of of the first
     request of a data version (`r` or a sync moves the version and so refreshes it).
     """
-    key = (id(store), str(store.path), version, policy)
+    key = (id(store), str(store.path), version, policy, item_filter)
     with _lock:
         if _shared.get("key") == key:
             return _shared["analysis"]
         # every_item: the CFD and the aging chart count items the report alone could leave out.
-        analysis = load_inputs(store, policy, as_of=as_of, with_prs=False, every_item=True).analysis
+        analysis = load_inputs(store, policy, item_filter, as_of=as_of, with_prs=False, every_item=True).analysis
         _shared.update(key=key, analysis=analysis)
         return analysis
 
@@ -90,21 +91,27 @@ def percentile_lines(report: MetricsReport) -> list[tuple[str, float]]:
     return lines
 
 
-def flow_report(store: Store, policy: FlowPolicy, analysis: Analysis) -> MetricsReport:
-    """The SPEC §7.8 report of an analysis of every item (what the Flow view's lines come from)."""
+def flow_report(store: Store, policy: FlowPolicy, analysis: Analysis,
+                view_filter: ViewFilter | None = None) -> MetricsReport:
+    """The SPEC §7.8 report of an analysis (what the Flow view's lines come from), over the view
+    filter's date range when it has one."""
+    vf = view_filter or ViewFilter()
     return MetricsReport.from_document(
-        build_report(None, store.state_categories(), [], [], policy, as_of=analysis.as_of, analysis=analysis))
+        build_report(None, store.state_categories(), [], [], policy, as_of=analysis.as_of, analysis=analysis,
+                     window_from=vf.date_from, window_to=vf.date_to))
 
 
-def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: Analysis | None = None) -> FlowData:
+def compute_flow(store: Store, policy: FlowPolicy, as_of: datetime, analysis: Analysis | None = None,
+                 view_filter: ViewFilter | None = None) -> FlowData:
     """Gather the chart data from an analysis of the store at as_of (computed here when not given).
 
     Seconds on 100k items: run it in a worker.
     """
     if analysis is None:
         analysis = load_inputs(store, policy, as_of=as_of, with_prs=False, every_item=True).analysis
-    report = flow_report(store, policy, analysis)
-    window = resolve_window(analysis.as_of, policy.tz)
+    vf = view_filter or ViewFilter()
+    report = flow_report(store, policy, analysis, vf)
+    window = resolve_window(analysis.as_of, policy.tz, vf.date_from, vf.date_to)
     live = analysis.live
     done = fm.completed_in(live, window)
     completions = [(f.completed_ts, c) for f in done

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flowtui.domain import ItemFilter
 from flowtui.metrics import Analysis, FlowPolicy, build_forecast
 from flowtui.metrics import forecast as fc
 from flowtui.reporting.flow import shared_analysis
@@ -41,12 +42,13 @@ def trial_outcomes(samples: Sequence[int], *, trials: int, seed: int, days: int 
     return fc.when_days(samples, items or 0, trials, seed)
 
 
-def load_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: int | None = None) -> Analysis:
+def load_analysis(store: Store, policy: FlowPolicy, as_of: datetime, version: int | None = None,
+                  item_filter: ItemFilter | None = None) -> Analysis:
     """Every item derived once at as_of (reused by every forecast until the data changes); with a
-    data `version`, the analysis shared with the Flow view."""
+    data `version`, the analysis shared with the Flow view. `item_filter` narrows the items sampled."""
     if version is not None:
-        return shared_analysis(store, policy, as_of, version)
-    return load_inputs(store, policy, as_of=as_of, with_prs=False).analysis
+        return shared_analysis(store, policy, as_of, version, item_filter)
+    return load_inputs(store, policy, item_filter, as_of=as_of, with_prs=False).analysis
 
 
 def run_forecast(analysis: Analysis, *, days: int | None = None, items: int | None = None) -> ForecastRun:

@@ -29,6 +29,7 @@ NEWEST_FIRST = ("changed_at", *FLOW_SORT_COLUMNS)
 class WorkItemQuery:
     """What the table shows: filters, search, sort and the page offset."""
 
+    project: str | None = None
     type: str | None = None
     state: str | None = None
     bucket: str | None = None
@@ -48,7 +49,7 @@ class WorkItemQuery:
 
     @property
     def is_filtered(self) -> bool:
-        return any((self.type, self.state, self.bucket, self.assignee, self.area, self.tag, self.search.strip()))
+        return any((self.project, self.type, self.state, self.bucket, self.assignee, self.area, self.tag, self.search.strip()))
 
 
 @dataclass(frozen=True)
@@ -133,7 +134,7 @@ def query_context(store: Store, policy: FlowPolicy) -> QueryContext:
 def _store_args(ctx: QueryContext, q: WorkItemQuery) -> dict[str, object] | None:
     """Keyword arguments for Store.work_items/count_work_items, or None when nothing can match."""
     args: dict[str, object] = {
-        "f": ItemFilter(types=(q.type,) if q.type else (), area=q.area.strip() if q.area and q.area.strip() else None),
+        "f": ItemFilter(projects=(q.project,) if q.project else (), types=(q.type,) if q.type else (), area=q.area.strip() if q.area and q.area.strip() else None),
         "search": q.search.strip() or None, "state": q.state, "assigned_to": q.assignee,
         "tag": q.tag.strip() if q.tag and q.tag.strip() else None,
     }

@@ -21,6 +21,7 @@ from textual.widgets import Footer, Static
 
 from flowtui.config import Settings
 from flowtui.messages import DataChanged, ReportReady
+from flowtui.domain import ViewFilter
 from flowtui.reporting import MetricsReport
 from flowtui.reporting.dashboard import DashboardData, build_dashboard
 from flowtui.screens.worker_errors import ReportsWorkerErrors, error_text
@@ -110,11 +111,11 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         app: Any = self.app
         self.shown_version = app.data_version
         self.query_one("#dashboard-meta", Static).update("[dim]Computing the report…[/]")
-        self._compute(app.store, app.settings, app.now(), app.data_version)
+        self._compute(app.store, app.settings, app.now(), app.data_version, app.view_filter)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="dashboard", name="dashboard")
-    def _compute(self, store: Any, settings: Settings, as_of: datetime, version: int) -> None:
-        data = build_dashboard(store, settings, as_of)
+    def _compute(self, store: Any, settings: Settings, as_of: datetime, version: int, view_filter: ViewFilter) -> None:
+        data = build_dashboard(store, settings, as_of, view_filter)
         if not get_current_worker().is_cancelled:  # a newer reload replaced this one
             self.post_message(ReportReady(data, version))
 

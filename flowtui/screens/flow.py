@@ -187,8 +187,8 @@ class FlowScreen(DataView):
         store = self.store
         if store is not None:
             policy = self.policy()
-            analysis = shared_analysis(store, policy, as_of, version)
-            self.post_message(FlowLoaded(serial, compute_flow(store, policy, as_of, analysis)))
+            analysis = shared_analysis(store, policy, as_of, version, self.item_filter())
+            self.post_message(FlowLoaded(serial, compute_flow(store, policy, as_of, analysis, self.view_filter())))
 
     @on(FlowLoaded)
     def _apply(self, message: FlowLoaded) -> None:
@@ -200,6 +200,7 @@ class FlowScreen(DataView):
         self.refresh_bindings()
 
     def _show_empty(self, empty: bool) -> None:
+        self.query_one("#flow-empty", Static).update(self.empty_text())
         self.query_one("#flow-empty").display = empty
         for wid in ("#flow-chart", "#flow-caption"):
             self.query_one(wid).display = not empty

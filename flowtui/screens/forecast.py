@@ -98,7 +98,7 @@ class ForecastScreen(DataView):
         if store is None:
             return
         if analysis is None:
-            analysis = load_analysis(store, self.policy(), as_of, version)
+            analysis = load_analysis(store, self.policy(), as_of, version, self.item_filter())
         run = run_forecast(analysis, days=target) if mode == "days" else run_forecast(analysis, items=target)
         self.post_message(ForecastReady(serial, (analysis, run)))
 
@@ -154,6 +154,7 @@ class ForecastScreen(DataView):
         message.set_class(error, "-error")
 
     def _show_empty(self, empty: bool) -> None:
+        self.query_one("#fc-empty", Static).update(self.empty_text())
         self.query_one("#fc-empty").display = empty
         for wid in ("#fc-form", "#fc-message", "#fc-results"):
             self.query_one(wid).display = not empty

@@ -76,6 +76,38 @@ class ExportPrompt(ReportsWorkerErrors, ModalScreen[str | None]):
         self.dismiss(None)
 
 
+class SaveViewPrompt(ReportsWorkerErrors, ModalScreen[str | None]):
+    """Ask for the name of a new saved view; returns it, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog.cancel")]
+
+    def __init__(self, summary: str) -> None:
+        super().__init__()
+        self.summary = summary
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("Save current filters as view", classes="dialog-title")
+            yield Static(f"Filters: {self.summary or 'none (every item)'}", classes="dialog-body", markup=False)
+            yield Input(placeholder="view name", id="view-name", max_length=200)
+            with Horizontal(classes="dialog-buttons"):
+                yield Button("Save", variant="primary", id="save")
+                yield Button("Cancel", id="cancel")
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#save")
+    def _save(self) -> None:
+        value = self.query_one(Input).value.strip()
+        if value and value.isprintable():
+            self.dismiss(value)
+        else:
+            self.notify("Enter a name (printable text).", severity="warning")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class ConfirmModal(ReportsWorkerErrors, ModalScreen[bool]):
     """A yes/no question; returns True for yes."""
 

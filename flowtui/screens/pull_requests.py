@@ -84,7 +84,8 @@ class PullRequestsScreen(LinkActions, PagedTableActions, DataView):
 
     # --- loading ---------------------------------------------------------------------------
     def reload(self) -> None:
-        """Load every PR from the store, then show the current page."""
+        """Load the PRs of the App's filter state (its project: PRs have no type, tag or assignee), then show
+        the current page."""
         serial = self.next_serial()
         if self.store is None:
             self._show_empty(True)
@@ -96,7 +97,7 @@ class PullRequestsScreen(LinkActions, PagedTableActions, DataView):
         store = self.store
         if store is None:
             return
-        prs = store.pull_requests(status=None)
+        prs = store.pull_requests(self.item_filter(), status=None)
         self.post_message(PrsLoaded(serial, prs))
         self.post_message(PrPageReady(serial, query_prs(prs, query)))
 

@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import Static
 from textual.worker import Worker
 
+from flowtui.domain import ItemFilter, ViewFilter
 from flowtui.messages import DataChanged
 from flowtui.reporting import FlowPolicy
 from flowtui.screens.worker_errors import ReportsWorkerErrors, error_text
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
 
 #: The empty state every data view shows when there is nothing to show yet.
 EMPTY_TEXT = "No data yet — press s to sync"
+#: The empty state when filters are set: the store may hold data, just none that matches.
+FILTERED_EMPTY_TEXT = "No items match the filters in the header — change them, or clear them (palette: view: clear filters)"
 
 
 class FlowAppLike(Protocol):
@@ -35,6 +38,7 @@ class FlowAppLike(Protocol):
     store: Store | None
     settings: Settings
     data_version: int
+    view_filter: ViewFilter
 
     def now(self) -> datetime: ...
 
@@ -77,6 +81,18 @@ class DataView(ReportsWorkerErrors, Screen[None]):
     def policy(self) -> FlowPolicy:
         """The flow policy of the current settings."""
         return FlowPolicy.from_settings(self.flow_app.settings)
+
+    def view_filter(self) -> ViewFilter:
+        """The App's one filter state (set on any view, applied to every view)."""
+        return self.flow_app.view_filter
+
+    def empty_text(self) -> str:
+        """What the empty state says: "sync first", or "nothing matches" while filters are set."""
+        return EMPTY_TEXT if self.flow_app.view_filter.is_empty else FILTERED_EMPTY_TEXT
+
+    def item_filter(self) -> ItemFilter:
+        """The store filter of the App's filter state over the configured projects."""
+        return self.flow_app.view_filter.item_filter(self.flow_app.settings.projects)
 
     def next_serial(self) -> int:
         """A new request number; results of older requests are ignored by `is_latest`."""

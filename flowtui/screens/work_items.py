@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -57,6 +58,10 @@ COLUMNS = (("ID", "id", 6), ("Type", "type", 10), ("State", "state", 11), ("Buck
            ("Assigned to", "assigned_to", 14), ("Changed", "changed_at", 10))
 SELECTS_WI = (("wi-type", "type", "Type"), ("wi-state", "state", "State"), ("wi-bucket", "bucket", "Bucket"),
             ("wi-assignee", "assignee", "Assignee"))
+
+
+#: Filter fields that are the App's filter state (the others — state, bucket, search — are this table's own).
+SHARED_FIELDS = ("project", "type", "assignee", "area", "tag")
 
 
 class PageLoaded(Loaded):
@@ -134,6 +139,13 @@ class WorkItemsScreen(LinkActions, PagedTableActions, DataView):
         """Re-query the picker values, the query context and the current page from the store."""
         self._options_applied = False
         self._query_ctx = None
+        vf = self.view_filter()
+        shared = {name: getattr(vf, name) for name in SHARED_FIELDS}
+        if any(getattr(self.query_state, k) != v for k, v in shared.items()):
+            self.query_state = self.query_state.with_(**shared)
+        with self.prevent(Input.Changed):
+            self.query_one("#wi-area", Input).value = vf.area or ""
+            self.query_one("#wi-tag", Input).value = vf.tag or ""
         self._request(self.query_state)
 
     def _request(self, query: WorkItemQuery) -> None:
@@ -179,7 +191,7 @@ class WorkItemsScreen(LinkActions, PagedTableActions, DataView):
             for wid, values in (("wi-type", options.types), ("wi-state", options.states),
                                 ("wi-assignee", options.assignees)):
                 select = self.query_one(f"#{wid}", Select)
-                current = select.value
+                current = getattr(self.query_state, {"wi-type": "type", "wi-state": "state"}.get(wid, "assignee"))
                 select.set_options([(plain_text(v), v) for v in values])  # server text: never markup
                 if current in values:
                     select.value = current
@@ -247,7 +259,16 @@ class WorkItemsScreen(LinkActions, PagedTableActions, DataView):
     # --- filters ---------------------------------------------------------------------------
     @on(Select.Changed)
     def _select_changed(self, event: Select.Changed) -> None:
-        self._select_field_changed(event)
+        field = next((f for wid, f, _ in SELECTS_WI if wid == event.select.id), None)
+        if field in SHARED_FIELDS:  # the App's filter state: every view follows
+            self._share(field, None if event.value == Select.NULL else str(event.value))
+        else:
+            self._select_field_changed(event)
+
+    def _share(self, field: str, value: str | None) -> None:
+        app: Any = self.app
+        if getattr(app.view_filter, field) != value:
+            app.set_view_filter(app.view_filter.with_(**{field: value}))
 
     @on(Input.Changed)
     def _input_changed(self, event: Input.Changed) -> None:
@@ -255,7 +276,9 @@ class WorkItemsScreen(LinkActions, PagedTableActions, DataView):
         if field is None:
             return
         value: str | None = event.value if field == "search" else (event.value.strip() or None)
-        if getattr(self.query_state, field) != value:
+        if field in SHARED_FIELDS:
+            self._share(field, value)
+        elif getattr(self.query_state, field) != value:
             self._request(self.query_state.with_(**{field: value}))
 
     @on(Input.Submitted)
@@ -293,7 +316,9 @@ class WorkItemsScreen(LinkActions, PagedTableActions, DataView):
             for wid in ("wi-area", "wi-tag", "wi-search"):
                 self.query_one(f"#{wid}", Input).value = ""
         q = self.query_state
-        self._request(WorkItemQuery(order_by=q.order_by, descending=q.descending))
+        app: Any = self.app
+        app.set_view_filter(app.view_filter.with_(type=None, area=None, tag=None, assignee=None))
+        self._request(WorkItemQuery(project=app.view_filter.project, order_by=q.order_by, descending=q.descending))
 
 
 def _flow_cells(n: ItemNumbers | None) -> tuple[str, ...]:

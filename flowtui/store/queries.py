@@ -61,6 +61,20 @@ def split_tags(text: str | None, _cache: dict[str, tuple[str, ...]] = {}) -> tup
     return hit
 
 
+def _like_escape(text: str) -> str:
+    """`text` with LIKE's wildcards escaped (use with ESCAPE '\\')."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _tag_clause(alias: str = "w") -> str:
+    """The item carries one tag (stored as "a; b; c"; matched whole, ASCII case-insensitively)."""
+    return f"('; ' || {alias}.tags || ';') LIKE ? ESCAPE '\\'"
+
+
+def _tag_pattern(tag: str) -> str:
+    return f"%; {_like_escape(tag.strip())};%"
+
+
 def _filter_sql(f: ItemFilter | None, alias: str = "w") -> tuple[str, list[object]]:
     """WHERE clauses for an ItemFilter (the area matches the path itself and everything below it)."""
     clauses: list[str] = []
@@ -77,6 +91,12 @@ def _filter_sql(f: ItemFilter | None, alias: str = "w") -> tuple[str, list[objec
         area = f.area.rstrip("\\")
         clauses.append(f"({alias}.area_path = ? OR substr({alias}.area_path, 1, ?) = ?)")
         params.extend([area, len(area) + 1, area + "\\"])
+    for tag in f.tags:
+        clauses.append(_tag_clause(alias))
+        params.append(_tag_pattern(tag))
+    if f.assignees:
+        clauses.append(f"{alias}.assigned_to IN ({', '.join('?' for _ in f.assignees)})")
+        params.extend(f.assignees)
     return " AND ".join(clauses), params
 
 
@@ -279,7 +299,7 @@ class ReadMixin:
                 params.append(int(text))
             else:
                 clauses.append("w.title LIKE ? ESCAPE '\\'")
-            params.append("%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+            params.append("%" + _like_escape(text) + "%")
         if state:
             clauses.append("w.state = ?")
             params.append(state)
@@ -290,8 +310,8 @@ class ReadMixin:
             clauses.append("w.assigned_to = ?")
             params.append(assigned_to)
         if tag:
-            clauses.append("('; ' || w.tags || ';') LIKE ?")
-            params.append(f"%; {tag};%")
+            clauses.append(_tag_clause())
+            params.append(_tag_pattern(tag))
         return " AND ".join(clauses), params
 
     def work_item(self, work_item_id: int) -> WorkItem | None:

@@ -28,6 +28,8 @@ class StatusBar(Static):
         if hasattr(app, "sync_signal"):
             app.sync_signal.subscribe(self, lambda _msg: self.redraw())
         app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
+        if hasattr(app, "filter_signal"):
+            app.filter_signal.subscribe(self, lambda _vf: self.redraw())
         self.redraw()
 
     def redraw(self) -> None:
@@ -44,6 +46,13 @@ class StatusBar(Static):
         if current in VIEW_TITLES and all(v.mode != current for v in MAIN_VIEWS):
             text.append(f" {VIEW_TITLES[current]} ", style="bold reverse")
         right = Text()
+        view_filter = getattr(app, "view_filter", None)
+        summary = view_filter.summary() if view_filter is not None else ""
+        view_name = getattr(app, "current_view", None)
+        if summary or view_name:  # server text: appended as plain Text, never parsed as markup
+            label = f"{view_name}: " if view_name else ""
+            right.append(f"⏷ {label}{summary or 'no filters'}", style="bold")
+            right.append("  ")
         org = getattr(app, "settings", None)
         if org is not None and org.org_url:
             right.append(organization_name(org.org_url), style="dim")

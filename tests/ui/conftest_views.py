@@ -30,7 +30,9 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed, WorkerState
 
 from flowtui.config import Settings, load_settings
 from flowtui.messages import BackgroundTaskFailed
-from flowtui.domain import Organization, Project, PullRequest, Repository, Reviewer, Revision, StateCategory, WorkItem
+from flowtui.domain import (Organization, Project, PullRequest, Repository, Reviewer, Revision, StateCategory, ViewFilter,
+                            WorkItem)
+from flowtui.messages import DataChanged
 from flowtui.store import Store, open_store
 from shell_support import assert_no_worker_errors
 
@@ -125,6 +127,16 @@ class ViewsApp(App[None]):
         self.settings = settings
         self.data_version = 1
         self.worker_errors: list[BaseException] = []
+        self.view_filter = ViewFilter()
+        self.current_view: str | None = None
+
+    def set_view_filter(self, view_filter: ViewFilter, *, view: str | None = None) -> None:
+        """As FlowApp: change the one filter state and move the data version (the screen reloads)."""
+        if view_filter == self.view_filter and view == self.current_view:
+            return
+        self.view_filter, self.current_view = view_filter, view
+        self.data_version += 1
+        self.screen.post_message(DataChanged(self.data_version))
 
     def now(self) -> datetime:
         return AS_OF

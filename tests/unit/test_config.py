@@ -192,6 +192,7 @@ _BAD_VALUES = [
     ("ui", "auto_sync_minutes = -5", "ui.auto_sync_minutes", "-5", "0 (off) to 1440"),
     ("ui", "auto_sync_minutes = 1441", "ui.auto_sync_minutes", "1441", "0 (off) to 1440"),
     ("ui", 'auto_sync_minutes = "often"', "ui.auto_sync_minutes", "often", "0 (off) to 1440"),
+    ("ui", 'views = [{name = "A", tag = ""}]', "ui.views", "views[0].tag = ''", "[[ui.views]] tables"),
 ]
 
 
