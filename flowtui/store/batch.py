@@ -1,0 +1,54 @@
+"""One statement built by Peewee's query builder, run for many rows with the driver's `executemany`.
+
+A sync page writes thousands of rows; building a Peewee query per row (or one huge multi-row
+INSERT) costs more Python time than SQLite spends storing them, and the store must write at least
+20,000 revisions a second. So a `Batch` builds its query once per engine with *slots* in place of
+values, lets Peewee render it (placeholders, quoting, `ON CONFLICT` for that engine), remembers
+which parameter each slot became, and hands the driver one tuple per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from peewee import Database, Query, Value
+
+
+class _Slot:
+    """A stand-in for the value of column `index` of each row."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+
+
+class Batch:
+    """`build(*slots)` returns the Peewee query; `run(db, rows)` executes it once per row."""
+
+    def __init__(self, build: Callable[..., Query], arity: int) -> None:
+        self._build = build
+        self._arity = arity
+        self._compiled: dict[type, tuple[str, list[tuple[bool, Any]]]] = {}
+
+    def compile(self, db: Database) -> tuple[str, list[tuple[bool, Any]]]:
+        """(SQL, parameter plan) for `db`'s engine: each parameter is (True, row index) or (False, constant)."""
+        found = self._compiled.get(type(db))
+        if found is None:
+            slots = [_Slot(i) for i in range(self._arity)]
+            query = self._build(*[Value(s, converter=False) for s in slots]).bind(db)
+            sql, params = query.sql()
+            plan = [(True, p.index) if isinstance(p, _Slot) else (False, p) for p in params]
+            found = self._compiled[type(db)] = (sql, plan)
+        return found
+
+    def run(self, db: Database, rows: Iterable[Sequence[Any]]) -> None:
+        """Execute the statement for every row (nothing when there are none)."""
+        sql, plan = self.compile(db)
+        if plan == [(True, i) for i in range(self._arity)]:
+            args: list[Sequence[Any]] = rows if isinstance(rows, list) else list(rows)
+        else:
+            args = [tuple(row[v] if slot else v for slot, v in plan) for row in rows]
+        if args:
+            db.cursor().executemany(sql, args)
