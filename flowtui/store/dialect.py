@@ -7,9 +7,6 @@ lives here, one function or constant per difference, so a second engine is one m
 * `database(...)`: how a connection is made and tuned (SQLite: WAL, synchronous=NORMAL, foreign
   keys, a busy timeout; the file itself is inspected by `flowtui.store.database` before opening).
 * `distinct(a, b)`: the NULL-safe "differs" test (`IS NOT` in SQLite; `IS DISTINCT FROM` elsewhere).
-* `seek_join`: the join that makes the planner walk a small key table first and seek the big table
-  through its index (SQLite's `CROSS JOIN` fixes the join order; PostgreSQL's planner needs no hint
-  and rejects `CROSS JOIN ... ON`).
 * `integrity_check(full)`, `LIST_TABLES`: the open-time file checks of an SQLite store.
 
 Shared, engine-neutral choices (documented here so a new dialect keeps them): timestamps are BIGINT
@@ -23,7 +20,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Protocol
 
-from peewee import JOIN, Database, Expression, SqliteDatabase
+from peewee import Database, Expression, SqliteDatabase
 
 #: Connection settings of every SQLite store (see `SqliteDialect.database`).
 SQLITE_PRAGMAS: dict[str, Any] = {
@@ -37,8 +34,6 @@ class Dialect(Protocol):
     """What differs between engines; `dialect_for(db)` gives the one for an open database."""
 
     name: str
-    #: The join type that walks the left (small) table first and seeks the right one by index.
-    seek_join: str
 
     def database(self, target: str) -> Database:
         """A Peewee database for `target` (SQLite: a file path), not yet connected."""
@@ -53,7 +48,6 @@ class SqliteDialect:
     """SQLite (3.33 or newer: `UPDATE ... FROM` and window functions are used)."""
 
     name = "sqlite"
-    seek_join = JOIN.CROSS
 
     def database(self, target: str) -> Database:
         return SqliteDatabase(target, pragmas=dict(SQLITE_PRAGMAS), check_same_thread=False)
