@@ -33,7 +33,7 @@ from flowtui.errors import StoreError
 from flowtui.store.batch import Batch
 from flowtui.store.models import FactMeta, ItemFact
 from flowtui.store.models import WorkItem as W
-from flowtui.store.queries import WORK_ITEM_FIELDS, changed_revisions, kept_revisions, work_item_from_row, split_tags
+from flowtui.store.queries import WORK_ITEM_FIELDS, kept_revisions, work_item_from_row, split_tags
 
 log = logging.getLogger(__name__)
 

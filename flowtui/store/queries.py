@@ -12,6 +12,7 @@ through Peewee's row objects would cost more than the query.
 from __future__ import annotations
 
 import functools
+import operator
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
@@ -59,7 +60,12 @@ _PR_FIELDS = (
 )
 #: Items in the reports: not in the recycle bin, not moved to an unsynced project or type.
 VISIBLE = (W.is_deleted == False) & W.excluded.is_null()  # noqa: E712  (a SQL comparison, not Python's)
-_TRUE: Expression = Value(1) == 1
+
+
+def _all(*conditions: Expression | None) -> Expression:
+    """The conjunction of the given conditions (None ones are left out; at least one must be given)."""
+    kept = [c for c in conditions if c is not None]
+    return functools.reduce(operator.and_, kept)
 
 
 def split_tags(text: str | None, _cache: dict[str, tuple[str, ...]] = {}) -> tuple[str, ...]:  # noqa: B006
@@ -74,30 +80,26 @@ def split_tags(text: str | None, _cache: dict[str, tuple[str, ...]] = {}) -> tup
     return hit
 
 
-def _filter(f: ItemFilter | None) -> Expression:
+def _filter(f: ItemFilter | None) -> Expression | None:
     """The condition of an ItemFilter over work items (the area matches the path itself and below it)."""
-    where = _TRUE
     if f is None:
-        return where
-    if f.projects:
-        where &= W.project.in_(list(f.projects))
-    if f.types:
-        where &= W.type.in_(list(f.types))
-    if f.area:
-        area = f.area.rstrip("\\")
-        where &= (W.area_path == area) | (fn.SUBSTR(W.area_path, 1, len(area) + 1) == area + "\\")
-    return where
+        return None
+    area = f.area.rstrip("\\") if f.area else None
+    conditions = [
+        W.project.in_(list(f.projects)) if f.projects else None,
+        W.type.in_(list(f.types)) if f.types else None,
+        (W.area_path == area) | (fn.SUBSTR(W.area_path, 1, len(area) + 1) == area + "\\") if area else None,
+    ]
+    return _all(*conditions) if any(c is not None for c in conditions) else None
 
 
-def _pr_where(f: ItemFilter | None, status: str | None, closed_after: datetime | None) -> Expression:
-    where = _TRUE
-    if status:
-        where &= P.status == status
-    if f and f.projects:
-        where &= P.project.in_(list(f.projects))
-    if closed_after is not None:
-        where &= P.closed_at > closed_after
-    return where
+def _pr_where(f: ItemFilter | None, status: str | None, closed_after: datetime | None) -> Expression | None:
+    conditions = [
+        P.status == status if status else None,
+        P.project.in_(list(f.projects)) if f and f.projects else None,
+        P.closed_at > closed_after if closed_after is not None else None,
+    ]
+    return _all(*conditions) if any(c is not None for c in conditions) else None
 
 
 def work_item_from_row(row: Sequence[Any]) -> WorkItem:
@@ -142,7 +144,7 @@ def kept_revisions(db: Any, ids: Sequence[int], *, changes_only: bool, from_stat
     # SQLite walks the left operand of a CROSS JOIN first (one seek per kept id); other planners
     # choose the order themselves, and the join condition in WHERE is standard SQL for all.
     seek = R.work_item == K.id
-    return (K.select(*fields).join(R, JOIN.CROSS).where(seek & changed_revisions(db) if changes_only else seek)
+    return (K.select(*fields).join(R, JOIN.CROSS).where(_all(seek, changed_revisions(db) if changes_only else None))
             .order_by(K.id, R.rev))
 
 
@@ -225,7 +227,7 @@ class ReadMixin:
     def _report_items_where(self, f: ItemFilter | None, settled_before: datetime | None,
                             settled_states: Sequence[tuple[str, str, str, str]]) -> Expression:
         """The condition over work items for a report's items: visible, filtered, settled ones left out."""
-        where = VISIBLE & _filter(f)
+        where = _all(VISIBLE, _filter(f))
         if settled_before is not None:
             S = self._load_settled_states(settled_states)
             settled = S.select(SQL("1")).where((S.project == W.project) & (S.work_item_type == W.type)
@@ -240,7 +242,7 @@ class ReadMixin:
         S = self._load_settled_states(settled_states)
         query = (W.select(S.bucket, fn.COUNT(SQL("*")))
                  .join(S, on=((S.project == W.project) & (S.work_item_type == W.type) & (S.state == W.state)))
-                 .where(VISIBLE & _filter(f) & (W.changed_at < settled_before)).group_by(S.bucket))
+                 .where(_all(VISIBLE, _filter(f), W.changed_at < settled_before)).group_by(S.bucket))
         return {bucket: int(n) for bucket, n in self._rows(query)}
 
     def _load_settled_states(self, settled_states: Sequence[tuple[str, str, str, str]]) -> type[m.SettledState]:
@@ -271,7 +273,7 @@ class ReadMixin:
         self, f: ItemFilter | None, *, search: str | None = None, state: str | None = None,
         states: tuple[str, ...] = (), assigned_to: str | None = None, tag: str | None = None,
     ) -> Expression:
-        where = VISIBLE & _filter(f)
+        where = _all(VISIBLE, _filter(f))
         if search:
             text = search.strip()
             found = W.title.contains(text)  # case-insensitive, wildcards escaped
@@ -300,7 +302,7 @@ class ReadMixin:
         if column not in ("project", "type", "state", "assigned_to", "area_path"):
             raise ValueError(f"no distinct values for {column!r}")
         field = getattr(W, column)
-        query = W.select(field).distinct().where(field.is_null(False) & _filter(f))
+        query = W.select(field).distinct().where(_all(field.is_null(False), _filter(f)))
         return sorted(r[0] for r in self._rows(query))
 
     def state_categories(self, projects: list[str] | None = None) -> list[StateCategory]:

@@ -1,0 +1,115 @@
+"""The dialect module (one test per engine-specific piece, SQLite here), the per-row `Batch`
+statements, and the rule that SQL text lives only in `flowtui/store/dialect.py`."""
+
+from __future__ import annotations
+
+import ast
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from peewee import Database, SqliteDatabase, Value
+
+import flowtui.store as store_pkg
+from flowtui.store import database, dialect, open_store
+from flowtui.store import models as m
+from flowtui.store.batch import Batch
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> SqliteDatabase:
+    conn = dialect.sqlite_database(tmp_path / "d.sqlite")
+    conn.connect()
+    yield conn
+    conn.close()
+
+
+def test_sqlite_database_is_wal_with_foreign_keys_and_a_busy_timeout(db: SqliteDatabase) -> None:
+    assert isinstance(db, SqliteDatabase)
+    assert db.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert db.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+    assert db.execute_sql("PRAGMA synchronous").fetchone()[0] == 1  # NORMAL
+    assert db.execute_sql("PRAGMA busy_timeout").fetchone()[0] == 5000
+
+
+@pytest.mark.parametrize(("lhs", "rhs", "differs"), [
+    (None, None, 0), (None, "a", 1), ("a", None, 1), ("a", "a", 0), ("a", "b", 1), (0, 1, 1), (1, 1, 0),
+])
+def test_distinct_is_null_safe(db: SqliteDatabase, lhs: object, rhs: object, differs: int) -> None:
+    expr = dialect.SQLITE.distinct(Value(lhs, converter=False), Value(rhs, converter=False))
+    sql, params = db.get_sql_context().sql(expr).query()
+    assert db.execute_sql(f"SELECT {sql}", params).fetchone()[0] == differs
+
+
+def test_integrity_checks_and_table_listing_read_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite"
+    open_store(path).close()
+    with sqlite3.connect(path) as conn:
+        assert conn.execute(dialect.integrity_check(full=True)).fetchone() == ("ok",)
+        assert conn.execute(dialect.integrity_check(full=False)).fetchone() == ("ok",)
+        tables = {r[0] for r in conn.execute(dialect.LIST_TABLES)}
+    assert {"schema_version", "work_item", "revision", "item_history", "item_fact", "fact_meta"} <= tables
+
+
+def test_dialect_for_knows_sqlite_and_refuses_other_engines() -> None:
+    assert dialect.dialect_for(SqliteDatabase(":memory:")) is dialect.SQLITE
+
+    class Other(Database):
+        pass
+
+    with pytest.raises(ValueError, match="no SQL dialect for Other"):
+        dialect.dialect_for(Other(None))
+
+
+def test_a_batch_maps_slots_used_twice_and_constants_to_each_row(db: SqliteDatabase) -> None:
+    with db.bind_ctx([m.Organization]):
+        db.create_tables([m.Organization])
+    batch = Batch(lambda url, name: m.Organization.insert(url=url, name=name).on_conflict(
+        conflict_target=[m.Organization.url], update={m.Organization.name: m.Organization.name.concat("+")}), 2)
+    sql, plan = batch.compile(db)
+    assert sql.startswith('INSERT INTO "organization"') and "ON CONFLICT" in sql
+    assert plan == [(True, 0), (True, 1), (False, "+")]  # the constant of the update stays a parameter
+    batch.run(db, [("u1", "a"), ("u2", "b")])
+    batch.run(db, [("u1", "ignored")])
+    assert db.execute_sql("SELECT url, name FROM organization ORDER BY url").fetchall() == [("u1", "a+"), ("u2", "b")]
+    batch.run(db, [])  # nothing to do is not an error
+
+
+def _columns(path: Path) -> dict[str, list[tuple]]:
+    with sqlite3.connect(path) as conn:
+        tables = [r[0] for r in conn.execute(dialect.LIST_TABLES)]
+        return {t: [tuple(c[1:]) for c in conn.execute(f'PRAGMA table_info("{t}")')] for t in sorted(tables)}
+
+
+def test_an_upgraded_store_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
+    """Migrations and the models are one declaration: a schema-1 store upgraded to the current
+    version has the same tables and columns (name, type, NOT NULL, default, key) as a new store."""
+    new, old = tmp_path / "new.sqlite", tmp_path / "old.sqlite"
+    open_store(new).close()
+    open_store(old).close()
+    with sqlite3.connect(old) as conn:  # back to schema 1
+        conn.execute("DROP TABLE item_fact")
+        conn.execute("DROP TABLE fact_meta")
+        conn.execute("DROP TABLE item_history")
+        conn.execute("ALTER TABLE work_item DROP COLUMN excluded")
+        conn.execute("UPDATE schema_version SET version = 1")
+    assert "item_history" not in _columns(old)
+    open_store(old).close()
+    assert _columns(old) == _columns(new)
+    assert database.schema_version_of(old) == database.current_version() == database.MODELS_VERSION
+
+
+_SQL_TEXT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|PRAGMA|WITH)\b")
+
+
+def test_sql_text_lives_only_in_the_dialect_module() -> None:
+    """Every other store module builds its SQL with Peewee's query builder."""
+    found = []
+    for path in sorted(Path(store_pkg.__file__).parent.glob("*.py")):
+        if path.name == "dialect.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL_TEXT.match(node.value):
+                found.append(f"{path.name}:{node.lineno}")
+    assert found == []
