@@ -52,3 +52,25 @@ class Batch:
             args = [tuple(row[v] if slot else v for slot, v in plan) for row in rows]
         if args:
             db.cursor().executemany(sql, args)
+
+    def execute(self, db: Database, values: Sequence[Any] = ()) -> Any:
+        """Execute the statement once with `values` and return the driver's cursor (rows for a SELECT)."""
+        sql, plan = self.compile(db)
+        return db.execute_sql(sql, tuple(values[v] if slot else v for slot, v in plan))
+
+
+_SHAPES: dict[tuple[str, int], Batch] = {}
+#: Bound on the shapes kept (an IN list of each length up to a chunk is one shape).
+MAX_SHAPES = 4096
+
+
+def shaped(name: str, build: Callable[..., Query], arity: int) -> Batch:
+    """The Batch `name` with `arity` slots (a query whose shape depends on a count, e.g. an IN list),
+    compiled once per shape and engine."""
+    key = (name, arity)
+    found = _SHAPES.get(key)
+    if found is None:
+        found = Batch(build, arity)
+        if len(_SHAPES) < MAX_SHAPES:
+            _SHAPES[key] = found
+    return found

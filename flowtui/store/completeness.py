@@ -16,7 +16,7 @@ from typing import Any
 from peewee import SQL, Expression, Query, fn
 
 from flowtui.domain import HistoryHealth, WorkItem
-from flowtui.store.batch import Batch
+from flowtui.store.batch import Batch, shaped
 from flowtui.store.models import ItemHistory, Revision, to_micros
 from flowtui.store.models import WorkItem as WorkItemRow
 from flowtui.timeutil import utc_now
@@ -68,8 +68,7 @@ class CompletenessMixin:
         by_id = {w.id: w for w in items}
         ids = sorted(by_id)
         for chunk in _chunks(ids):
-            rows = W.select(W.id, W.project, W.type).where(W.id.in_(chunk)).bind(self.db).tuples()
-            for item_id, project, type_ in rows:
+            for item_id, project, type_ in _scope(len(chunk)).execute(self.db, chunk).fetchall():
                 new = by_id[item_id]
                 if new.project != project:
                     self._note([(item_id, new.project)], moved_from=project)
@@ -83,10 +82,8 @@ class CompletenessMixin:
         project_of = {w.id: w.project for w in items}
         ids = sorted(project_of)
         missing: list[tuple[int, str]] = []
-        R = Revision
         for chunk in _chunks(ids):
-            have = {r[0] for r in R.select(R.work_item).where((R.rev == 1) & R.work_item.in_(chunk))
-                    .bind(self.db).tuples()}
+            have = {r[0] for r in _have_first(len(chunk)).execute(self.db, chunk).fetchall()}
             missing.extend((i, project_of[i]) for i in chunk if i not in have)
         self._note(missing, needs_backfill=1)
 
@@ -94,7 +91,7 @@ class CompletenessMixin:
         """The ids among `ids` that have a stored work item row."""
         known: set[int] = set()
         for chunk in _chunks(list(ids)):
-            known.update(r[0] for r in W.select(W.id).where(W.id.in_(chunk)).bind(self.db).tuples())
+            known.update(r[0] for r in _known(len(chunk)).execute(self.db, chunk).fetchall())
         return known
 
     def mark_stale(self, project: str, ids: Sequence[int]) -> list[int]:
@@ -106,9 +103,7 @@ class CompletenessMixin:
 
     def pending_backfill(self, project: str) -> list[int]:
         """Ids of `project` whose history is still to be backfilled, in id order."""
-        query = (H.select(H.work_item_id).where((H.project == project) & (H.needs_backfill == 1))
-                 .order_by(H.work_item_id))
-        return [r[0] for r in query.bind(self.db).tuples()]
+        return [r[0] for r in _PENDING.execute(self.db, (project,)).fetchall()]
 
     def finish_backfill(self, item_id: int, project: str, *, problem: str | None = None, hide: bool = False,
                         keep: bool = True) -> None:
@@ -126,7 +121,7 @@ class CompletenessMixin:
 
     def _set_deleted(self, ids: Sequence[int], deleted: bool) -> None:
         for chunk in _chunks(ids):
-            W.update({W.is_deleted: deleted}).where(W.id.in_(chunk)).bind(self.db).execute()
+            _deleting(len(chunk)).execute(self.db, (deleted, *chunk))
 
     def set_excluded(self, ids_reasons: list[tuple[int, str | None]]) -> None:
         """Set (or clear, with None) why an item is out of the reports."""
@@ -141,8 +136,7 @@ class CompletenessMixin:
         """
         now = to_micros(when)
         bin_ids = sorted(set(deleted_ids))
-        before = {r[0] for r in H.select(H.work_item_id).where((H.project == project) & (H.in_recycle_bin == 1))
-                  .bind(self.db).tuples()}
+        before = {r[0] for r in _IN_BIN.execute(self.db, (project,)).fetchall()}
         new = [i for i in bin_ids if i not in before]
         gone = sorted(before.difference(bin_ids))
         self._note([(i, project) for i in new], in_recycle_bin=1, deleted_at=now, restored_at=None)
@@ -180,4 +174,24 @@ class CompletenessMixin:
         )
 
 
+def _scope(n: int) -> Batch:
+    return shaped("scope", lambda *ids: W.select(W.id, W.project, W.type).where(W.id.in_(list(ids))), n)
+
+
+def _known(n: int) -> Batch:
+    return shaped("known", lambda *ids: W.select(W.id).where(W.id.in_(list(ids))), n)
+
+
+def _have_first(n: int) -> Batch:
+    R = Revision
+    return shaped("first", lambda *ids: R.select(R.work_item).where((R.rev == 1) & R.work_item.in_(list(ids))), n)
+
+
+def _deleting(n: int) -> Batch:
+    return shaped("deleted", lambda flag, *ids: W.update({W.is_deleted: flag}).where(W.id.in_(list(ids))), n + 1)
+
+
+_PENDING = Batch(lambda project: H.select(H.work_item_id).where((H.project == project) & (H.needs_backfill == 1))
+                 .order_by(H.work_item_id), 1)
+_IN_BIN = Batch(lambda project: H.select(H.work_item_id).where((H.project == project) & (H.in_recycle_bin == 1)), 1)
 _SET_EXCLUDED = Batch(lambda wid, why: W.update({W.excluded: why}).where(W.id == wid), 2)

@@ -44,6 +44,7 @@ CHUNK = 5000
 #: `progress(done, total)` while every item is re-derived.
 Progress = Callable[[int, int], None]
 
+_META = Batch(lambda key: FactMeta.select(FactMeta.value).where(FactMeta.key == key), 1)
 _F = (ItemFact.work_item_id, ItemFact.timeline, ItemFact.last_at, ItemFact.n_steps)
 _UPSERT = Batch(lambda *v: ItemFact.insert(dict(zip(_F, v, strict=True))).on_conflict(
     conflict_target=[ItemFact.work_item_id], preserve=list(_F[1:])), len(_F))
@@ -109,12 +110,13 @@ class FactsMixin:
         return self._meta("blocked_tag")
 
     def _meta(self, key: str) -> str | None:
-        return FactMeta.select(FactMeta.value).where(FactMeta.key == key).bind(self.db).scalar()  # type: ignore[no-any-return]
+        row = _META.execute(self.db, (key,)).fetchone()
+        return row[0] if row else None
 
     def _revision_rows(self, ids: Sequence[int]) -> list[tuple]:
         """(work_item_id, rev, changed_at µs, state, changed_by, tags, blocked) of the revisions a
         timeline keeps, of the items `ids`, ordered by item and rev."""
-        return list(self.db.execute(kept_revisions(self.db, ids, changes_only=True, from_state=False)).fetchall())
+        return list(kept_revisions(self.db, ids, changes_only=True, from_state=False).fetchall())
 
     def _derive_facts(self, ids: Sequence[int]) -> None:
         """Re-derive the facts of these items under the stored fingerprint (call inside the write's

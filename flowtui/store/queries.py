@@ -36,7 +36,7 @@ from flowtui.domain import (
 )
 from flowtui.errors import StoreError
 from flowtui.store import models as m
-from flowtui.store.batch import Batch
+from flowtui.store.batch import Batch, shaped
 from flowtui.store.cursor import Cursor
 from flowtui.store.dialect import dialect_for
 from flowtui.store.models import from_micros
@@ -126,26 +126,38 @@ _SETTLED = Batch(lambda *v: m.SettledState.insert(dict(zip(
     v, strict=True))).on_conflict_ignore(), 4)
 
 
+_CREATE_TEMP: dict[tuple[type, type], str] = {}
+
+
 def _fill_temp(db: Any, model: type[m.BaseModel], batch: Batch, rows: Sequence[Sequence[Any]]) -> None:
     """Replace the rows of this connection's temporary table `model` (created on first use)."""
-    SchemaManager(model, database=db).create_table(safe=True, temporary=True)
-    db.execute(model.delete())
+    key = (type(db), model)
+    create = _CREATE_TEMP.get(key)
+    if create is None:
+        ctx = SchemaManager(model, database=db)._create_table(safe=True, temporary=True)
+        create = _CREATE_TEMP[key] = ctx.query()[0]
+    db.execute_sql(create)
+    shaped(f"clear {model.__name__}", model.delete, 0).execute(db)
     batch.run(db, rows)
 
 
 def kept_revisions(db: Any, ids: Sequence[int], *, changes_only: bool, from_state: bool = True) -> Any:
-    """The query of the revisions of the items `ids` (in item, rev order), seeking each item's
+    """A cursor over the revisions of the items `ids` (in item, rev order), seeking each item's
     revisions through the (work_item_id, rev) index: (work_item_id, rev, changed_at, state,
     [from_state,] changed_by, tags, blocked)."""
     _fill_temp(db, m.KeptItem, _KEEP, [(i,) for i in ids])
     K = m.KeptItem
-    fields = [R.work_item, R.rev, R.changed_at, R.state, *([R.from_state] if from_state else []),
-              R.changed_by, R.tags, R.blocked]
-    # SQLite walks the left operand of a CROSS JOIN first (one seek per kept id); other planners
-    # choose the order themselves, and the join condition in WHERE is standard SQL for all.
-    seek = R.work_item == K.id
-    return (K.select(*fields).join(R, JOIN.CROSS).where(_all(seek, changed_revisions(db) if changes_only else None))
-            .order_by(K.id, R.rev))
+
+    def build() -> Any:
+        fields = [R.work_item, R.rev, R.changed_at, R.state, *([R.from_state] if from_state else []),
+                  R.changed_by, R.tags, R.blocked]
+        # SQLite walks the left operand of a CROSS JOIN first (one seek per kept id); other planners
+        # choose the order themselves, and the join condition in WHERE is standard SQL for all.
+        seek = R.work_item == K.id
+        return (K.select(*fields).join(R, JOIN.CROSS)
+                .where(_all(seek, changed_revisions(db) if changes_only else None)).order_by(K.id, R.rev))
+
+    return shaped(f"kept {changes_only} {from_state}", build, 0).execute(db)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -198,16 +210,15 @@ class ReadMixin:
         items = [work_item_from_row(r) for r in self._rows(W.select(*WORK_ITEM_FIELDS).where(where).order_by(W.id))]
         revs: dict[int, list[Revision]] = {w.id: [] for w in items}
         if settled_before is None:
-            query = (R.select(R.work_item, R.rev, R.changed_at, R.state, R.from_state, R.changed_by, R.tags,
-                              R.blocked)
-                     .join(W, on=(W.id == R.work_item))
-                     .where(where & changed_revisions(self.db) if changes_only else where)
-                     .order_by(R.work_item, R.rev))
+            cursor = self.db.execute(
+                R.select(R.work_item, R.rev, R.changed_at, R.state, R.from_state, R.changed_by, R.tags, R.blocked)
+                .join(W, on=(W.id == R.work_item))
+                .where(where & changed_revisions(self.db) if changes_only else where)
+                .order_by(R.work_item, R.rev))
         else:
             # Seek the revisions of the kept items through the (work_item_id, rev) index instead of
             # testing the settled condition on every revision row.
-            query = kept_revisions(self.db, [w.id for w in items], changes_only=changes_only)
-        cursor = self.db.execute(query)
+            cursor = kept_revisions(self.db, [w.id for w in items], changes_only=changes_only)
         make = Revision
         fromts = datetime.fromtimestamp  # exact to the microsecond for these magnitudes, and 2x faster
         current_id = None

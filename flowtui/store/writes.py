@@ -23,7 +23,7 @@ from flowtui.domain import (
     WorkItem,
 )
 from flowtui.store import models as m
-from flowtui.store.batch import Batch
+from flowtui.store.batch import Batch, shaped
 from flowtui.store.models import to_micros
 from flowtui.timeutil import utc_now
 
@@ -80,6 +80,18 @@ def _from_previous(work_item_id: object, first_rev: object) -> Query:
 
 
 _FROM_PREVIOUS = Batch(_from_previous, 2)
+_REVIEW_TIMES = Batch(lambda comment, vote, approval, read, uid: P.update({
+    P.first_comment_at: comment, P.first_vote_at: vote, P.first_approval_at: approval, P.threads_read_at: read,
+}).where(P.uid == uid), 5)
+_C = m.SyncCursor
+_WATERMARK = Batch(lambda org, project, stream: _C.select(_C.watermark).where(
+    (_C.organization == org) & (_C.project == project) & (_C.stream == stream)), 3)
+_DROP_REVIEWER = Batch(lambda uid, user: V.delete().where((V.pull_request == uid) & (V.user_id == user)), 2)
+
+
+def _reviewers_of(n: int) -> Batch:
+    return shaped("reviewers", lambda *uids: V.select(V.pull_request, V.user_id).where(
+        V.pull_request.in_(list(uids))), n)
 
 
 class WriteMixin:
@@ -146,12 +158,12 @@ class WriteMixin:
             (p.uid, r.user_id, r.display_name, r.unique_name, r.vote, r.is_required, r.is_container)
             for p in prs for r in p.reviewers
         ])
-        for p in prs:
-            keep = [r.user_id for r in p.reviewers]
-            gone = V.pull_request == p.uid
-            if keep:
-                gone &= V.user_id.not_in(keep)
-            V.delete().where(gone).bind(self.db).execute()
+        keep = {(p.uid, r.user_id) for p in prs for r in p.reviewers}
+        uids = sorted({p.uid for p in prs})
+        for start in range(0, len(uids), 500):
+            chunk = uids[start:start + 500]
+            stored = _reviewers_of(len(chunk)).execute(self.db, chunk).fetchall()
+            _DROP_REVIEWER.run(self.db, sorted(r for r in stored if tuple(r) not in keep))
 
     def set_pr_review_times(
         self,
@@ -161,9 +173,8 @@ class WriteMixin:
         first_approval_at: datetime | None,
     ) -> None:
         """Record what the PR's threads said, and that they were read."""
-        P.update({P.first_comment_at: first_comment_at, P.first_vote_at: first_vote_at,
-                  P.first_approval_at: first_approval_at, P.threads_read_at: utc_now()}
-                 ).where(P.uid == uid).bind(self.db).execute()
+        _REVIEW_TIMES.execute(self.db, (to_micros(first_comment_at), to_micros(first_vote_at),
+                                        to_micros(first_approval_at), to_micros(utc_now()), uid))
 
     def set_cursor(
         self, org: str, project: str, stream: str, value: str, *,
@@ -171,11 +182,9 @@ class WriteMixin:
     ) -> bool:
         """Store a stream's cursor. Forward-only: a watermark earlier than the stored one is refused
         (returns False) unless `force` (the `--full` path)."""
-        C = m.SyncCursor
         if watermark is not None and not force:
-            stored = (C.select(C.watermark).where((C.organization == org) & (C.project == project)
-                                                  & (C.stream == stream)).bind(self.db).scalar())
-            if stored is not None and to_micros(stored) > to_micros(watermark):  # type: ignore[operator]
+            row = _WATERMARK.execute(self.db, (org, project, stream)).fetchone()
+            if row and row[0] is not None and row[0] > to_micros(watermark):  # raw µs
                 return False
         _CURSOR.run(self.db, [(org, project, stream, value, to_micros(watermark), to_micros(utc_now()))])
         return True
