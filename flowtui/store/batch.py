@@ -64,6 +64,13 @@ _SHAPES: dict[tuple[str, int], Batch] = {}
 MAX_SHAPES = 4096
 
 
+def padded(values: Sequence[Any]) -> list[Any]:
+    """`values` (not empty) padded to a power-of-two length by repeating the last one, so that an
+    IN list takes one of a dozen shapes instead of one per length (a repeated value changes nothing)."""
+    size = 1 << max(0, len(values) - 1).bit_length()
+    return [*values, *([values[-1]] * (size - len(values)))]
+
+
 def shaped(name: str, build: Callable[..., Query], arity: int) -> Batch:
     """The Batch `name` with `arity` slots (a query whose shape depends on a count, e.g. an IN list),
     compiled once per shape and engine."""

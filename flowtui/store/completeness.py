@@ -16,7 +16,7 @@ from typing import Any
 from peewee import SQL, Expression, Query, fn
 
 from flowtui.domain import HistoryHealth, WorkItem
-from flowtui.store.batch import Batch, shaped
+from flowtui.store.batch import Batch, padded, shaped
 from flowtui.store.models import ItemHistory, Revision, to_micros
 from flowtui.store.models import WorkItem as WorkItemRow
 from flowtui.timeutil import utc_now
@@ -68,7 +68,8 @@ class CompletenessMixin:
         by_id = {w.id: w for w in items}
         ids = sorted(by_id)
         for chunk in _chunks(ids):
-            for item_id, project, type_ in _scope(len(chunk)).execute(self.db, chunk).fetchall():
+            keys = padded(chunk)
+            for item_id, project, type_ in _scope(len(keys)).execute(self.db, keys).fetchall():
                 new = by_id[item_id]
                 if new.project != project:
                     self._note([(item_id, new.project)], moved_from=project)
@@ -83,7 +84,8 @@ class CompletenessMixin:
         ids = sorted(project_of)
         missing: list[tuple[int, str]] = []
         for chunk in _chunks(ids):
-            have = {r[0] for r in _have_first(len(chunk)).execute(self.db, chunk).fetchall()}
+            keys = padded(chunk)
+            have = {r[0] for r in _have_first(len(keys)).execute(self.db, keys).fetchall()}
             missing.extend((i, project_of[i]) for i in chunk if i not in have)
         self._note(missing, needs_backfill=1)
 
@@ -91,7 +93,8 @@ class CompletenessMixin:
         """The ids among `ids` that have a stored work item row."""
         known: set[int] = set()
         for chunk in _chunks(list(ids)):
-            known.update(r[0] for r in _known(len(chunk)).execute(self.db, chunk).fetchall())
+            keys = padded(chunk)
+            known.update(r[0] for r in _known(len(keys)).execute(self.db, keys).fetchall())
         return known
 
     def mark_stale(self, project: str, ids: Sequence[int]) -> list[int]:
@@ -121,7 +124,8 @@ class CompletenessMixin:
 
     def _set_deleted(self, ids: Sequence[int], deleted: bool) -> None:
         for chunk in _chunks(ids):
-            _deleting(len(chunk)).execute(self.db, (deleted, *chunk))
+            keys = padded(chunk)
+            _deleting(len(keys)).execute(self.db, (deleted, *keys))
 
     def set_excluded(self, ids_reasons: list[tuple[int, str | None]]) -> None:
         """Set (or clear, with None) why an item is out of the reports."""

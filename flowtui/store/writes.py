@@ -23,7 +23,7 @@ from flowtui.domain import (
     WorkItem,
 )
 from flowtui.store import models as m
-from flowtui.store.batch import Batch, shaped
+from flowtui.store.batch import Batch, padded, shaped
 from flowtui.store.models import to_micros
 from flowtui.timeutil import utc_now
 
@@ -161,7 +161,7 @@ class WriteMixin:
         keep = {(p.uid, r.user_id) for p in prs for r in p.reviewers}
         uids = sorted({p.uid for p in prs})
         for start in range(0, len(uids), 500):
-            chunk = uids[start:start + 500]
+            chunk = padded(uids[start:start + 500])
             stored = _reviewers_of(len(chunk)).execute(self.db, chunk).fetchall()
             _DROP_REVIEWER.run(self.db, sorted(r for r in stored if tuple(r) not in keep))
 

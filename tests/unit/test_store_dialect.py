@@ -14,7 +14,7 @@ from peewee import Database, SqliteDatabase, Value
 import flowtui.store as store_pkg
 from flowtui.store import database, dialect, open_store
 from flowtui.store import models as m
-from flowtui.store.batch import Batch
+from flowtui.store.batch import Batch, padded, shaped
 
 
 @pytest.fixture
@@ -113,3 +113,25 @@ def test_sql_text_lives_only_in_the_dialect_module() -> None:
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and _SQL_TEXT.match(node.value):
                 found.append(f"{path.name}:{node.lineno}")
     assert found == []
+
+
+@pytest.mark.parametrize(("n", "size"), [(1, 1), (2, 2), (3, 4), (5, 8), (500, 512)])
+def test_padded_repeats_the_last_value_up_to_a_power_of_two(n: int, size: int) -> None:
+    values = list(range(10, 10 + n))
+    out = padded(values)
+    assert len(out) == size and out[:n] == values and set(out[n:]) <= {values[-1]}
+
+
+def test_shaped_compiles_one_statement_per_arity_and_returns_the_rows(db: SqliteDatabase) -> None:
+    with db.bind_ctx([m.Organization]):
+        db.create_tables([m.Organization])
+    db.execute_sql("INSERT INTO organization (url, name) VALUES ('u1', 'a'), ('u2', 'b'), ('u3', 'c')")
+    O = m.Organization  # noqa: E741
+
+    def build(*urls: object) -> object:
+        return O.select(O.name).where(O.url.in_(list(urls))).order_by(O.name)
+
+    assert shaped("test orgs", build, 2) is shaped("test orgs", build, 2)
+    assert shaped("test orgs", build, 2) is not shaped("test orgs", build, 4)
+    keys = padded(["u3", "u1", "zz"])
+    assert [r[0] for r in shaped("test orgs", build, len(keys)).execute(db, keys).fetchall()] == ["a", "c"]
