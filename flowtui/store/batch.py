@@ -4,7 +4,8 @@ A sync page writes thousands of rows; building a Peewee query per row (or one hu
 INSERT) costs more Python time than SQLite spends storing them, and the store must write at least
 20,000 revisions a second. So a `Batch` builds its query once per engine with *slots* in place of
 values, lets Peewee render it (placeholders, quoting, `ON CONFLICT` for that engine), remembers
-which parameter each slot became, and hands the driver one tuple per row.
+which parameter each slot became, and hands the driver one tuple per row (through the dialect's
+`executemany`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from peewee import Database, Query, Value
+
+from flowtui.store.dialect import dialect_for
 
 
 class _Slot:
@@ -51,7 +54,7 @@ class Batch:
         else:
             args = [tuple(row[v] if slot else v for slot, v in plan) for row in rows]
         if args:
-            db.cursor().executemany(sql, args)
+            dialect_for(db).executemany(db, sql, args)
 
     def execute(self, db: Database, values: Sequence[Any] = ()) -> Any:
         """Execute the statement once with `values` and return the driver's cursor (rows for a SELECT)."""

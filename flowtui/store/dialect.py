@@ -6,6 +6,8 @@ lives here, one function or constant per difference, so a second engine is one m
 
 * `database(...)`: how a connection is made and tuned (SQLite: WAL, synchronous=NORMAL, foreign
   keys, a busy timeout; the file itself is inspected by `flowtui.store.database` before opening).
+* `executemany(db, sql, rows)`: one statement for many rows (SQLite: the sqlite3 cursor's own;
+  a network engine wants its driver's batched or pipelined form instead of a round trip per row).
 * `distinct(a, b)`: the NULL-safe "differs" test (`IS NOT` in SQLite; `IS DISTINCT FROM` elsewhere).
 * `integrity_check(full)`, `LIST_TABLES`: the open-time file checks of an SQLite store.
 
@@ -17,6 +19,7 @@ the session's temporary schema first), and upserts are `Insert.on_conflict(...)`
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -39,6 +42,10 @@ class Dialect(Protocol):
         """A Peewee database for `target` (SQLite: a file path), not yet connected."""
         ...
 
+    def executemany(self, db: Database, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run `sql` (rendered by Peewee for this engine) once per row, inside the current transaction."""
+        ...
+
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         """`lhs` differs from `rhs`, where NULL equals NULL and differs from every value."""
         ...
@@ -51,6 +58,9 @@ class SqliteDialect:
 
     def database(self, target: str) -> Database:
         return SqliteDatabase(target, pragmas=dict(SQLITE_PRAGMAS), check_same_thread=False)
+
+    def executemany(self, db: Database, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        db.cursor().executemany(sql, rows)
 
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         return Expression(lhs, "IS NOT", rhs)

@@ -135,3 +135,14 @@ def test_shaped_compiles_one_statement_per_arity_and_returns_the_rows(db: Sqlite
     assert shaped("test orgs", build, 2) is not shaped("test orgs", build, 4)
     keys = padded(["u3", "u1", "zz"])
     assert [r[0] for r in shaped("test orgs", build, len(keys)).execute(db, keys).fetchall()] == ["a", "c"]
+
+
+def test_executemany_runs_the_statement_once_per_row_in_the_transaction(db: SqliteDatabase) -> None:
+    with db.bind_ctx([m.Organization]):
+        db.create_tables([m.Organization])
+    sql = 'INSERT INTO "organization" ("url", "name") VALUES (?, ?)'
+    with pytest.raises(RuntimeError), db.atomic():
+        dialect.SQLITE.executemany(db, sql, [("u1", "a"), ("u2", "b")])
+        assert db.execute_sql("SELECT COUNT(*) FROM organization").fetchone()[0] == 2
+        raise RuntimeError("roll back")
+    assert db.execute_sql("SELECT COUNT(*) FROM organization").fetchone()[0] == 0
