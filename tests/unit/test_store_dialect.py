@@ -146,3 +146,32 @@ def test_executemany_runs_the_statement_once_per_row_in_the_transaction(db: Sqli
         assert db.execute_sql("SELECT COUNT(*) FROM organization").fetchone()[0] == 2
         raise RuntimeError("roll back")
     assert db.execute_sql("SELECT COUNT(*) FROM organization").fetchone()[0] == 0
+
+
+def test_revisions_of_kept_items_are_sought_through_the_unique_index(tmp_path: Path) -> None:
+    """The report read (settled items left out) and the facts derive read revisions per kept item
+    through the (work_item_id, rev) index, never by scanning the revision table."""
+    from datetime import UTC, datetime, timedelta
+
+    from flowtui.domain import Revision, WorkItem
+
+    t0 = datetime(2024, 1, 1, tzinfo=UTC)
+    with open_store(tmp_path / "s.sqlite") as s:
+        seen: list[str] = []
+        conn = s.db.connection()
+        conn.set_trace_callback(seen.append)
+        with s.transaction():
+            s.upsert_work_items([WorkItem(id=i, project="P", type="Bug", title=f"t{i}", state="Done",
+                                          created_at=t0, changed_at=t0 + timedelta(days=i), rev=2) for i in (1, 2)])
+            s.upsert_revisions([Revision(i, n, t0 + timedelta(days=n), st) for i in (1, 2)
+                                for n, st in ((1, "New"), (2, "Done"))])
+        histories = s.work_item_histories(changes_only=True, settled_before=t0 + timedelta(days=2),
+                                          settled_states=[("P", "Bug", "Done", "done")])
+        conn.set_trace_callback(None)
+        assert [h.item.id for h in histories] == [2]  # item 1 settled before day 2
+        reads = [sql for sql in seen if sql.lstrip().startswith("SELECT") and 'JOIN "revision"' in sql]
+        assert len(reads) == 2  # the facts derive during the write, and the report read
+        for sql in reads:
+            plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
+            assert "SEARCH" in plan and "revision_work_item_id_rev" in plan, plan
+            assert "SCAN t1" not in plan.replace("SCAN t2", ""), plan
