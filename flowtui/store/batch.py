@@ -11,6 +11,7 @@ which parameter each slot became, and hands the driver one tuple per row (throug
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from operator import itemgetter
 from typing import Any
 
 from peewee import Database, Query, Value
@@ -34,6 +35,7 @@ class Batch:
         self._build = build
         self._arity = arity
         self._compiled: dict[type, tuple[str, list[tuple[bool, Any]]]] = {}
+        self._identity = [(True, i) for i in range(arity)]
 
     def compile(self, db: Database) -> tuple[str, list[tuple[bool, Any]]]:
         """(SQL, parameter plan) for `db`'s engine: each parameter is (True, row index) or (False, constant)."""
@@ -49,8 +51,12 @@ class Batch:
     def run(self, db: Database, rows: Iterable[Sequence[Any]]) -> None:
         """Execute the statement for every row (nothing when there are none)."""
         sql, plan = self.compile(db)
-        if plan == [(True, i) for i in range(self._arity)]:
-            args: list[Sequence[Any]] = rows if isinstance(rows, list) else list(rows)
+        args: list[Sequence[Any]]
+        if plan == self._identity:
+            args = rows if isinstance(rows, list) else list(rows)
+        elif all(slot for slot, _ in plan) and len(plan) > 1:
+            pick = itemgetter(*(v for _, v in plan))  # a slot used twice, or slots in another order
+            args = [pick(row) for row in rows]
         else:
             args = [tuple(row[v] if slot else v for slot, v in plan) for row in rows]
         if args:
