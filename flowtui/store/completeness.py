@@ -11,17 +11,35 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
+from typing import Any
+
+from peewee import SQL, Expression, Query, fn
+
 from flowtui.domain import HistoryHealth, WorkItem
-from flowtui.store.models import to_micros
+from flowtui.store.batch import Batch, padded, shaped
+from flowtui.store.models import ItemHistory, Revision, to_micros
+from flowtui.store.models import WorkItem as WorkItemRow
 from flowtui.timeutil import utc_now
 
 #: ids per SQL statement (well under SQLite's variable limit)
 _CHUNK = 500
 
-_UPSERT = (
-    "INSERT INTO item_history (work_item_id, project, {cols}, updated_at) VALUES (?, ?, {marks}, ?) "
-    "ON CONFLICT (work_item_id) DO UPDATE SET project = excluded.project, {sets}, updated_at = excluded.updated_at"
-)
+H, W = ItemHistory, WorkItemRow
+_NOTES: dict[tuple[str, ...], Batch] = {}
+
+
+def _note_batch(cols: tuple[str, ...]) -> Batch:
+    """The upsert of (work_item_id, project, *cols, updated_at) rows into item_history."""
+    found = _NOTES.get(cols)
+    if found is None:
+        fields = [H.work_item_id, H.project, *(getattr(H, c) for c in cols), H.updated_at]
+
+        def build(*values: object) -> Query:
+            return H.insert(dict(zip(fields, values, strict=True))).on_conflict(
+                conflict_target=[H.work_item_id], preserve=fields[1:])
+
+        found = _NOTES[cols] = Batch(build, len(fields))
+    return found
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
@@ -29,22 +47,17 @@ def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
         yield ids[start : start + _CHUNK]
 
 
-def _marks(n: int) -> str:
-    return ", ".join("?" for _ in range(n))
-
-
 class CompletenessMixin:
-    """Markers of history completeness; `self.db` is the peewee SqliteDatabase."""
+    """Markers of history completeness; `self.db` is the store's Peewee database."""
+
+    db: Any
 
     def _note(self, rows: list[tuple[int, str]], **values: object) -> None:
         """Upsert `item_history` rows for (id, project) with the same column values."""
         if not rows:
             return
-        cols = list(values)
-        sql = _UPSERT.format(cols=", ".join(cols), marks=_marks(len(cols)),
-                             sets=", ".join(f"{c} = excluded.{c}" for c in cols))
         now = to_micros(utc_now())
-        self.db.cursor().executemany(sql, [(i, p, *values.values(), now) for i, p in rows])
+        _note_batch(tuple(values)).run(self.db, [(i, p, *values.values(), now) for i, p in rows])
 
     def note_scope_changes(self, items: list[WorkItem], *, backfill_moves: bool = False) -> None:
         """Before `items` are upserted: record moves between projects and type changes of stored items.
@@ -55,10 +68,8 @@ class CompletenessMixin:
         by_id = {w.id: w for w in items}
         ids = sorted(by_id)
         for chunk in _chunks(ids):
-            rows = self.db.execute_sql(
-                f"SELECT id, project, type FROM work_item WHERE id IN ({_marks(len(chunk))})", tuple(chunk)
-            ).fetchall()
-            for item_id, project, type_ in rows:
+            keys = padded(chunk)
+            for item_id, project, type_ in _scope(len(keys)).execute(self.db, keys).fetchall():
                 new = by_id[item_id]
                 if new.project != project:
                     self._note([(item_id, new.project)], moved_from=project)
@@ -73,9 +84,8 @@ class CompletenessMixin:
         ids = sorted(project_of)
         missing: list[tuple[int, str]] = []
         for chunk in _chunks(ids):
-            have = {r[0] for r in self.db.execute_sql(
-                f"SELECT work_item_id FROM revision WHERE rev = 1 AND work_item_id IN ({_marks(len(chunk))})",
-                tuple(chunk)).fetchall()}
+            keys = padded(chunk)
+            have = {r[0] for r in _have_first(len(keys)).execute(self.db, keys).fetchall()}
             missing.extend((i, project_of[i]) for i in chunk if i not in have)
         self._note(missing, needs_backfill=1)
 
@@ -83,8 +93,8 @@ class CompletenessMixin:
         """The ids among `ids` that have a stored work item row."""
         known: set[int] = set()
         for chunk in _chunks(list(ids)):
-            known.update(r[0] for r in self.db.execute_sql(
-                f"SELECT id FROM work_item WHERE id IN ({_marks(len(chunk))})", tuple(chunk)).fetchall())
+            keys = padded(chunk)
+            known.update(r[0] for r in _known(len(keys)).execute(self.db, keys).fetchall())
         return known
 
     def mark_stale(self, project: str, ids: Sequence[int]) -> list[int]:
@@ -96,10 +106,7 @@ class CompletenessMixin:
 
     def pending_backfill(self, project: str) -> list[int]:
         """Ids of `project` whose history is still to be backfilled, in id order."""
-        rows = self.db.execute_sql(
-            "SELECT work_item_id FROM item_history WHERE project = ? AND needs_backfill = 1 ORDER BY work_item_id",
-            (project,)).fetchall()
-        return [r[0] for r in rows]
+        return [r[0] for r in _PENDING.execute(self.db, (project,)).fetchall()]
 
     def finish_backfill(self, item_id: int, project: str, *, problem: str | None = None, hide: bool = False,
                         keep: bool = True) -> None:
@@ -113,13 +120,16 @@ class CompletenessMixin:
             self._note([(item_id, project)], needs_backfill=0, backfilled=1, incomplete=problem)
             return
         self._note([(item_id, project)], needs_backfill=0, incomplete=problem)
-        self.db.execute_sql("UPDATE work_item SET is_deleted = 1 WHERE id = ?", (item_id,))
+        self._set_deleted([item_id], True)
+
+    def _set_deleted(self, ids: Sequence[int], deleted: bool) -> None:
+        for chunk in _chunks(ids):
+            keys = padded(chunk)
+            _deleting(len(keys)).execute(self.db, (deleted, *keys))
 
     def set_excluded(self, ids_reasons: list[tuple[int, str | None]]) -> None:
         """Set (or clear, with None) why an item is out of the reports."""
-        if ids_reasons:
-            self.db.cursor().executemany("UPDATE work_item SET excluded = ? WHERE id = ?",
-                                         [(why, i) for i, why in ids_reasons])
+        _SET_EXCLUDED.run(self.db, ids_reasons)  # (id, reason) rows
 
     def apply_recycle_bin(self, project: str, deleted_ids: Iterable[int], when: datetime) -> tuple[int, int]:
         """Reconcile the project's recycle bin with the store: returns (newly deleted, restored).
@@ -130,42 +140,62 @@ class CompletenessMixin:
         """
         now = to_micros(when)
         bin_ids = sorted(set(deleted_ids))
-        before = {r[0] for r in self.db.execute_sql(
-            "SELECT work_item_id FROM item_history WHERE project = ? AND in_recycle_bin = 1", (project,)).fetchall()}
+        before = {r[0] for r in _IN_BIN.execute(self.db, (project,)).fetchall()}
         new = [i for i in bin_ids if i not in before]
         gone = sorted(before.difference(bin_ids))
         self._note([(i, project) for i in new], in_recycle_bin=1, deleted_at=now, restored_at=None)
-        for chunk in _chunks(new):
-            self.db.execute_sql(f"UPDATE work_item SET is_deleted = 1 WHERE id IN ({_marks(len(chunk))})", tuple(chunk))
+        self._set_deleted(new, True)
         self._note([(i, project) for i in gone], in_recycle_bin=0, restored_at=now, needs_backfill=1)
-        for chunk in _chunks(gone):
-            self.db.execute_sql(f"UPDATE work_item SET is_deleted = 0 WHERE id IN ({_marks(len(chunk))})", tuple(chunk))
+        self._set_deleted(gone, False)
         return len(new), len(gone)
 
     def history_health(self, projects: Sequence[str] = ()) -> HistoryHealth:
         """What the store knows about history completeness (of `projects`, or all)."""
-        where, params = "", tuple(projects)
+
+        def count(cond: Expression) -> int:
+            if projects:
+                cond &= H.project.in_(list(projects))
+            return int(H.select(fn.COUNT(SQL("*"))).where(cond).bind(self.db).scalar() or 0)
+
+        moved_out = W.excluded.is_null(False)
         if projects:
-            where = f" AND h.project IN ({_marks(len(projects))})"
-
-        def count(cond: str) -> int:
-            sql = f"SELECT COUNT(*) FROM item_history h WHERE {cond}{where}"
-            return int(self.db.execute_sql(sql, params).fetchone()[0])
-
-        moved_out = self.db.execute_sql(
-            "SELECT COUNT(*) FROM work_item w WHERE w.excluded IS NOT NULL"
-            + (f" AND w.project IN ({_marks(len(projects))})" if projects else ""), params).fetchone()[0]
-        incomplete = self.db.execute_sql(
-            f"SELECT h.work_item_id, h.incomplete FROM item_history h WHERE h.incomplete IS NOT NULL{where} "
-            "ORDER BY h.work_item_id LIMIT 50", params).fetchall()
+            moved_out &= W.project.in_(list(projects))
+        incomplete = H.incomplete.is_null(False)
+        if projects:
+            incomplete &= H.project.in_(list(projects))
+        rows = (H.select(H.work_item_id, H.incomplete).where(incomplete).order_by(H.work_item_id).limit(50)
+                .bind(self.db).tuples())
         return HistoryHealth(
-            backfilled=count("h.backfilled = 1"),
-            pending_backfill=count("h.needs_backfill = 1"),
-            stale_open=count("h.stale = 1"),
-            deleted=count("h.in_recycle_bin = 1"),
-            restored=count("h.restored_at IS NOT NULL AND h.in_recycle_bin = 0"),
-            moved=count("h.moved_from IS NOT NULL"),
-            type_changed=count("h.type_from IS NOT NULL"),
-            moved_out=int(moved_out),
-            incomplete=tuple((int(i), str(why)) for i, why in incomplete),
+            backfilled=count(H.backfilled == 1),
+            pending_backfill=count(H.needs_backfill == 1),
+            stale_open=count(H.stale == 1),
+            deleted=count(H.in_recycle_bin == 1),
+            restored=count(H.restored_at.is_null(False) & (H.in_recycle_bin == 0)),
+            moved=count(H.moved_from.is_null(False)),
+            type_changed=count(H.type_from.is_null(False)),
+            moved_out=int(W.select(fn.COUNT(SQL("*"))).where(moved_out).bind(self.db).scalar() or 0),
+            incomplete=tuple((int(i), str(why)) for i, why in rows),
         )
+
+
+def _scope(n: int) -> Batch:
+    return shaped("scope", lambda *ids: W.select(W.id, W.project, W.type).where(W.id.in_(list(ids))), n)
+
+
+def _known(n: int) -> Batch:
+    return shaped("known", lambda *ids: W.select(W.id).where(W.id.in_(list(ids))), n)
+
+
+def _have_first(n: int) -> Batch:
+    R = Revision
+    return shaped("first", lambda *ids: R.select(R.work_item).where((R.rev == 1) & R.work_item.in_(list(ids))), n)
+
+
+def _deleting(n: int) -> Batch:
+    return shaped("deleted", lambda flag, *ids: W.update({W.is_deleted: flag}).where(W.id.in_(list(ids))), n + 1)
+
+
+_PENDING = Batch(lambda project: H.select(H.work_item_id).where((H.project == project) & (H.needs_backfill == 1))
+                 .order_by(H.work_item_id), 1)
+_IN_BIN = Batch(lambda project: H.select(H.work_item_id).where((H.project == project) & (H.in_recycle_bin == 1)), 1)
+_SET_EXCLUDED = Batch(lambda wid, why: W.update({W.excluded: why}).where(W.id == wid), 2)

@@ -18,75 +18,57 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from peewee import Database, SqliteDatabase
+from peewee import Database, TextField, fn
+from playhouse.migrate import SchemaMigrator, migrate
 
 from flowtui.errors import StoreError
 from flowtui.store import models, postgres
 from flowtui.store.dashboards import view_statements
+from flowtui.store.dialect import LIST_TABLES, integrity_check, sqlite_database
 from flowtui.store.facts import DEFAULT_BLOCKED_TAG, facts_fingerprint
 from flowtui.store.pgurl import PgAddress
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+#: Read through a plain sqlite3 connection before Peewee opens the file (see `_inspect`).
+_MAX_VERSION = models.SchemaVersion.select(fn.MAX(models.SchemaVersion.version)).sql()[0]
 
 
-def _migration_1(db: Database) -> None:
-    """The initial schema."""
+#: The schema version the models declare: a new store is created from them at this version, and
+#: only a store older than it runs the upgrades after its own version.
+MODELS_VERSION = 3
+
+
+def _create(db: Database) -> None:
+    """A new store: every table from the models, facts derived under the default blocked tag from
+    the first sync on."""
     db.create_tables([m for m in models.ALL_MODELS if m is not models.SchemaVersion])
+    _seed_fact_meta(db)
+
+
+def _seed_fact_meta(db: Database) -> None:
+    models.FactMeta.insert_many(
+        [("blocked_tag", DEFAULT_BLOCKED_TAG.casefold()), ("fingerprint", facts_fingerprint(DEFAULT_BLOCKED_TAG))],
+        fields=[models.FactMeta.key, models.FactMeta.value],
+    ).execute()
 
 
 def _migration_2(db: Database) -> None:
-    """History completeness: why an item left the reports, and what the sync knows of each history.
-
-    `work_item.excluded` says why an item is out of the reports although it is kept (moved to a
-    project or type that is not synced); NULL = in scope. `item_history` holds one row per work item
-    id the sync had to do something about (no foreign key: recycle-bin and stale-WIP rows can exist
-    before the item's own row): a backfill still to do, what was done, recycle-bin state and moves.
-    """
-    if postgres.is_postgres(db):
-        postgres.migration_2(db)
-        return
-    db.execute_sql("ALTER TABLE work_item ADD COLUMN excluded TEXT")
-    db.execute_sql(
-        "CREATE TABLE item_history ("
-        " work_item_id INTEGER PRIMARY KEY,"
-        " project TEXT NOT NULL,"
-        " needs_backfill INTEGER NOT NULL DEFAULT 0,"
-        " backfilled INTEGER NOT NULL DEFAULT 0,"
-        " stale INTEGER NOT NULL DEFAULT 0,"
-        " in_recycle_bin INTEGER NOT NULL DEFAULT 0,"
-        " deleted_at INTEGER,"
-        " restored_at INTEGER,"
-        " moved_from TEXT,"
-        " type_from TEXT,"
-        " incomplete TEXT,"
-        " updated_at INTEGER NOT NULL)"
-    )
-    db.execute_sql("CREATE INDEX item_history_pending ON item_history (project, needs_backfill)")
+    """History completeness: why an item left the reports (`work_item.excluded`, NULL = in scope),
+    and what the sync knows of each history (`item_history`; see `flowtui.store.completeness`)."""
+    migrator = SchemaMigrator.from_database(db)
+    migrate(migrator.add_column("work_item", "excluded", TextField(null=True)))
+    db.create_tables([models.ItemHistory])
 
 
 def _migration_3(db: Database) -> None:
     """Per-item facts derived at write time (see `flowtui.store.facts`).
 
-    `item_fact` holds one timeline per work item; `fact_meta` the fingerprint (and blocked tag) they
-    were derived under. A store that already holds revisions gets no fingerprint here: its first
-    report derives every item once. A new (empty) store starts with the default blocked tag, so
-    its first sync already writes facts.
+    A store that already holds revisions gets no fingerprint here: its first report derives every
+    item once. An empty store starts with the default blocked tag, so its first sync writes facts.
     """
-    if postgres.is_postgres(db):
-        postgres.migration_3_tables(db)
-    else:
-        db.execute_sql(
-            "CREATE TABLE item_fact ("
-            " work_item_id INTEGER PRIMARY KEY,"
-            " timeline TEXT NOT NULL,"
-            " last_at INTEGER NOT NULL,"
-            " n_steps INTEGER NOT NULL)"
-        )
-        db.execute_sql("CREATE TABLE fact_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    p = db.param
-    if db.execute_sql("SELECT 1 FROM revision LIMIT 1").fetchone() is None:
-        db.execute_sql(f"INSERT INTO fact_meta VALUES ('blocked_tag', {p})", (DEFAULT_BLOCKED_TAG.casefold(),))
-        db.execute_sql(f"INSERT INTO fact_meta VALUES ('fingerprint', {p})", (facts_fingerprint(DEFAULT_BLOCKED_TAG),))
+    db.create_tables([models.ItemFact, models.FactMeta])
+    if models.Revision.select(models.Revision.id).limit(1).first() is None:
+        _seed_fact_meta(db)
 
 
 def _migration_4(db: Database) -> None:
@@ -95,8 +77,11 @@ def _migration_4(db: Database) -> None:
         db.execute_sql(statement)
 
 
-#: MIGRATIONS[n] turns a schema of version n into version n + 1. Append; never edit a released one.
-MIGRATIONS: list[Callable[[Database], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
+#: MIGRATIONS[n] turns a schema of version n into version n + 1 (MIGRATIONS[0], for an empty
+#: database, creates the schema of MODELS_VERSION at once). Append; never edit a released one.
+#: They use Peewee's schema tools only (the dashboard views excepted: `flowtui.store.dashboards` has
+#: one statement per engine), so they run on every engine `flowtui.store.dialect` knows.
+MIGRATIONS: list[Callable[[Database], None]] = [_create, _migration_2, _migration_3, _migration_4]
 
 
 def current_version() -> int:
@@ -149,8 +134,8 @@ def _inspect(path: Path) -> int:
     try:
         full = size <= FULL_CHECK_MAX_BYTES
         if full:
-            _check(conn, path, "PRAGMA quick_check")
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            _check(conn, path, integrity_check(full=True))
+        tables = {r[0] for r in conn.execute(LIST_TABLES)}
         if not tables:
             return 0
         if "schema_version" not in tables:
@@ -158,8 +143,8 @@ def _inspect(path: Path) -> int:
                 f"The file {path} is an SQLite database but not a flowtui store; it was left untouched."
             )
         if not full:
-            _check(conn, path, "PRAGMA quick_check(schema_version)")
-        row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+            _check(conn, path, integrity_check(full=False))
+        row = conn.execute(_MAX_VERSION).fetchone()
         return int(row[0] or 0)
     except sqlite3.DatabaseError as exc:
         raise _corrupt(path, exc) from None
@@ -179,7 +164,7 @@ def _check(conn: sqlite3.Connection, path: Path, pragma: str) -> None:
         raise _corrupt(path, check[0] if check else "no answer")
 
 
-def open_database(path: Path) -> SqliteDatabase:
+def open_database(path: Path) -> Database:
     """Open (creating or migrating as needed) the store at `path` and bind the models to it."""
     path = Path(path)
     if path.exists():
@@ -202,11 +187,7 @@ def open_database(path: Path) -> SqliteDatabase:
         os.chmod(path, 0o600)
     except OSError:
         pass  # read-only file system or not the owner: opening will tell if it matters
-    db = SqliteDatabase(
-        str(path),
-        pragmas={"journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1, "busy_timeout": 5000},
-        check_same_thread=False,
-    )
+    db = sqlite_database(path)
     try:
         db.connect()
     except Exception as exc:  # peewee wraps sqlite3 errors in its own types
@@ -247,12 +228,21 @@ def open_postgres_database(address: PgAddress) -> Database:
 
 
 def _migrate(db: Database, version: int) -> None:
-    """Run every migration after `version`, all in one transaction."""
+    """Bring a store of schema `version` to `current_version()`, all in one transaction."""
     if version == current_version():
         return
     with db.bind_ctx(models.ALL_MODELS), db.atomic():
         db.create_tables([models.SchemaVersion])
-        for target in range(version, current_version()):
+        steps = range(version, current_version())
+        if version == 0:
+            _create(db)
+            steps = range(MODELS_VERSION, current_version())
+            _set_version(MODELS_VERSION)
+        for target in steps:
             MIGRATIONS[target](db)
-            models.SchemaVersion.delete().execute()
-            models.SchemaVersion.insert(version=target + 1).execute()
+            _set_version(target + 1)
+
+
+def _set_version(version: int) -> None:
+    models.SchemaVersion.delete().execute()
+    models.SchemaVersion.insert(version=version).execute()

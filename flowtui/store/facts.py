@@ -26,9 +26,14 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from peewee import JOIN, SQL
+
 from flowtui.domain import ItemFilter, Revision, WorkItemHistory
 from flowtui.errors import StoreError
-from flowtui.store.queries import _WI_COLUMNS, _work_item, split_tags
+from flowtui.store.batch import Batch
+from flowtui.store.models import FactMeta, ItemFact
+from flowtui.store.models import WorkItem as W
+from flowtui.store.queries import WORK_ITEM_FIELDS, kept_revisions, work_item_from_row, split_tags
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +44,10 @@ CHUNK = 5000
 #: `progress(done, total)` while every item is re-derived.
 Progress = Callable[[int, int], None]
 
-#: The revisions a timeline keeps (the same rule as `work_item_histories(changes_only=True)`).
-_CHANGES = ("(r.from_state IS NULL OR r.state IS NOT r.from_state OR r.tags IS NOT r.from_tags"
-            " OR r.blocked IS NOT r.from_blocked)")
-_UPSERT = ("INSERT INTO item_fact (work_item_id, timeline, last_at, n_steps) VALUES (?, ?, ?, ?) "
-           "ON CONFLICT (work_item_id) DO UPDATE SET timeline = excluded.timeline, last_at = excluded.last_at, "
-           "n_steps = excluded.n_steps")
+_META = Batch(lambda key: FactMeta.select(FactMeta.value).where(FactMeta.key == key), 1)
+_F = (ItemFact.work_item_id, ItemFact.timeline, ItemFact.last_at, ItemFact.n_steps)
+_UPSERT = Batch(lambda *v: ItemFact.insert(dict(zip(_F, v, strict=True))).on_conflict(
+    conflict_target=[ItemFact.work_item_id], preserve=list(_F[1:])), len(_F))
 
 
 def facts_fingerprint(blocked_tag: str) -> str:
@@ -101,22 +104,19 @@ class FactsMixin:
 
     def facts_state(self) -> str | None:
         """The fingerprint the stored facts were derived under (None: not derived yet)."""
-        row = self.db.execute_sql("SELECT value FROM fact_meta WHERE key = 'fingerprint'").fetchone()
-        return row[0] if row else None
+        return self._meta("fingerprint")
 
     def _facts_tag(self) -> str | None:
-        row = self.db.execute_sql("SELECT value FROM fact_meta WHERE key = 'blocked_tag'").fetchone()
+        return self._meta("blocked_tag")
+
+    def _meta(self, key: str) -> str | None:
+        row = _META.execute(self.db, (key,)).fetchone()
         return row[0] if row else None
 
     def _revision_rows(self, ids: Sequence[int]) -> list[tuple]:
-        self.db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS fact_item (id INTEGER PRIMARY KEY)")
-        self.db.execute_sql("DELETE FROM temp.fact_item")
-        self.db.cursor().executemany("INSERT OR IGNORE INTO temp.fact_item VALUES (?)", [(i,) for i in ids])
-        return self.db.execute_sql(
-            "SELECT r.work_item_id, r.rev, r.changed_at, r.state, r.changed_by, r.tags, r.blocked "
-            f"FROM temp.fact_item k CROSS JOIN revision r ON r.work_item_id = k.id WHERE {_CHANGES} "
-            "ORDER BY k.id, r.rev"
-        ).fetchall()
+        """(work_item_id, rev, changed_at µs, state, changed_by, tags, blocked) of the revisions a
+        timeline keeps, of the items `ids`, ordered by item and rev."""
+        return list(kept_revisions(self.db, ids, changes_only=True, from_state=False).fetchall())
 
     def _derive_facts(self, ids: Sequence[int]) -> None:
         """Re-derive the facts of these items under the stored fingerprint (call inside the write's
@@ -124,8 +124,7 @@ class FactsMixin:
         tag = self._facts_tag()
         if tag is None or not ids:
             return
-        rows = derive_timelines(self._revision_rows(ids), tag)
-        self.db.cursor().executemany(_UPSERT, rows)
+        _UPSERT.run(self.db, derive_timelines(self._revision_rows(ids), tag))
 
     def ensure_facts(self, blocked_tag: str, progress: Progress | None = None) -> bool:
         """Make the stored facts match `blocked_tag`: re-derive every item once when the fingerprint
@@ -145,18 +144,18 @@ class FactsMixin:
         return True
 
     def _rederive_all(self, blocked_tag: str, wanted: str, progress: Progress | None) -> None:
-        ids = [r[0] for r in self.db.execute_sql("SELECT id FROM work_item ORDER BY id").fetchall()]
+        ids = [r[0] for r in W.select(W.id).order_by(W.id).bind(self.db).tuples()]
         total = len(ids)
         with self.transaction():  # type: ignore[attr-defined]
-            self.db.execute_sql("DELETE FROM item_fact")
+            ItemFact.delete().bind(self.db).execute()
             for start in range(0, total, CHUNK):
                 chunk = ids[start:start + CHUNK]
-                self.db.cursor().executemany(_UPSERT, derive_timelines(self._revision_rows(chunk), blocked_tag))
+                _UPSERT.run(self.db, derive_timelines(self._revision_rows(chunk), blocked_tag))
                 if progress is not None:
                     progress(min(start + CHUNK, total), total)
-            self.db.execute_sql("INSERT OR REPLACE INTO fact_meta (key, value) VALUES ('blocked_tag', ?)",
-                                (blocked_tag.casefold(),))
-            self.db.execute_sql("INSERT OR REPLACE INTO fact_meta (key, value) VALUES ('fingerprint', ?)", (wanted,))
+            FactMeta.insert_many([("blocked_tag", blocked_tag.casefold()), ("fingerprint", wanted)],
+                                 fields=[FactMeta.key, FactMeta.value]).on_conflict(
+                conflict_target=[FactMeta.key], preserve=[FactMeta.value]).bind(self.db).execute()
         if progress is not None and total == 0:
             progress(0, 0)
         log.info("derived the facts of %d work item(s) (fingerprint %s)", total, wanted)
@@ -176,11 +175,11 @@ class FactsMixin:
 
     def _item_timelines(self, f: ItemFilter | None, blocked_tag: str, settled_before: datetime | None,
                         settled_states: Sequence[tuple[str, str, str, str]]) -> list[WorkItemHistory]:
-        where, params = self._report_items_where(f, settled_before, settled_states)  # type: ignore[attr-defined]
+        where = self._report_items_where(f, settled_before, settled_states)  # type: ignore[attr-defined]
         in_memory = None if self.facts_state() == facts_fingerprint(blocked_tag) else blocked_tag
-        rows = self.db.execute_sql(
-            f"SELECT {_WI_COLUMNS}, {'NULL' if in_memory else 'f.timeline'} FROM work_item w "
-            f"LEFT JOIN item_fact f ON f.work_item_id = w.id WHERE {where} ORDER BY w.id", tuple(params)).fetchall()
+        query = (W.select(*WORK_ITEM_FIELDS, SQL("NULL") if in_memory else ItemFact.timeline)
+                 .join(ItemFact, JOIN.LEFT_OUTER, on=(ItemFact.work_item_id == W.id)).where(where).order_by(W.id))
+        rows = list(self.db.execute(query).fetchall())
         if in_memory is not None:
             derived = {wid: text for wid, text, _last, _n in
                        derive_timelines(self._revision_rows([r[0] for r in rows]), in_memory)}
@@ -190,7 +189,7 @@ class FactsMixin:
         loads = json.loads
         out = []
         for row in rows:
-            item = _work_item(row[:-1])
+            item = work_item_from_row(row[:-1])
             wid = item.id
             timeline = row[-1]
             revs = tuple(make(wid, rev, fromts(at / 1e6, UTC), state, None, by, (), bool(b))

@@ -1,7 +1,8 @@
-"""Peewee models: the schema of the SQLite store (SPEC §4). Nothing outside store/ imports these.
+"""Peewee models: the one schema declaration of the store (SPEC §4). Nothing outside store/ imports these.
 
-Reads and writes go through parameterised SQL on the store's own connection (see store.py): upserts
-need `ON CONFLICT DO UPDATE ... WHERE`, and the hot read path loads a million revisions as tuples.
+Migrations create tables from these models, and every read and write is built from them with
+Peewee's query builder (rendered for the engine in use; what only one engine understands is in
+`flowtui.store.dialect`). Bulk writes render their statement once and run it per row (`store.batch`).
 
 Timestamps are INTEGER microseconds since the Unix epoch, UTC (`UtcMicrosField`): exact, compact,
 and an order of magnitude cheaper to read back than text when a report loads a million revisions.
@@ -20,6 +21,7 @@ from peewee import (
     FloatField,
     ForeignKeyField,
     IntegerField,
+    SQL,
     Model,
     TextField,
 )
@@ -125,6 +127,8 @@ class WorkItem(BaseModel):
     story_points = FloatField(null=True)
     rev = IntegerField()
     is_deleted = BooleanField(default=False)
+    #: Why the item is out of the reports although kept (moved to an unsynced project or type); NULL = in scope.
+    excluded = TextField(null=True)
 
 
 class Revision(BaseModel):
@@ -212,7 +216,64 @@ class SyncRun(BaseModel):
     error_project = TextField(null=True)
 
 
-ALL_MODELS = (
+class ItemHistory(BaseModel):
+    """What the sync knows of one item's history (schema 2; see `flowtui.store.completeness`).
+
+    No foreign key: recycle-bin and stale-WIP rows can exist before the item's own row."""
+
+    work_item_id = IntegerField(primary_key=True)
+    project = TextField()
+    needs_backfill = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    backfilled = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    stale = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    in_recycle_bin = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    deleted_at = UtcMicrosField(null=True)
+    restored_at = UtcMicrosField(null=True)
+    moved_from = TextField(null=True)
+    type_from = TextField(null=True)
+    incomplete = TextField(null=True)
+    updated_at = UtcMicrosField()
+
+    class Meta:
+        indexes = ((("project", "needs_backfill"), False),)
+
+
+class ItemFact(BaseModel):
+    """One timeline per work item, derived at write time (schema 3; see `flowtui.store.facts`)."""
+
+    work_item_id = IntegerField(primary_key=True)
+    timeline = TextField()
+    last_at = UtcMicrosField()
+    n_steps = IntegerField()
+
+
+class FactMeta(BaseModel):
+    """The fingerprint (and blocked tag) the stored facts were derived under."""
+
+    key = TextField(primary_key=True)
+    value = TextField()
+
+
+class KeptItem(BaseModel):
+    """A connection's temporary table of work item ids: reads seek their revisions by index."""
+
+    id = IntegerField(primary_key=True)
+
+
+class SettledState(BaseModel):
+    """A connection's temporary table of (project, type, state) -> bucket for settled look-ups."""
+
+    project = TextField()
+    work_item_type = TextField()
+    state = TextField()
+    bucket = TextField()
+
+    class Meta:
+        primary_key = CompositeKey("project", "work_item_type", "state")
+
+
+#: The tables of schema 1 (the schema-2 and -3 tables are created by their own migrations).
+SCHEMA_1 = (
     SchemaVersion,
     Organization,
     Project,
@@ -226,3 +287,6 @@ ALL_MODELS = (
     SyncCursor,
     SyncRun,
 )
+ALL_MODELS = (*SCHEMA_1, ItemHistory, ItemFact, FactMeta)
+#: Per-connection temporary tables (created on first use, never migrated).
+TEMP_MODELS = (KeptItem, SettledState)

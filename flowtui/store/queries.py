@@ -3,17 +3,22 @@
 Filtering happens in SQL (project, type, area prefix, search, sort, paging) so that screens and
 reports never pull more rows than they show or compute over. `work_item_histories` is the hot path
 for reports: it streams revisions as tuples ordered by the (work_item_id, rev) unique index.
+
+Queries are built with Peewee's query builder over the models and run with `db.execute(query)`,
+which returns the driver's raw rows (timestamps as integer µs): converting a million revisions
+through Peewee's row objects would cost more than the query.
 """
 
 from __future__ import annotations
 
 import functools
+import operator
 import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from peewee import PeeweeException
+from peewee import JOIN, SQL, Expression, Field, PeeweeException, SchemaManager, Value, fn
 
 from flowtui.domain import (
     Identity,
@@ -30,23 +35,37 @@ from flowtui.domain import (
     WorkItemHistory,
 )
 from flowtui.errors import StoreError
+from flowtui.store import models as m
+from flowtui.store.batch import Batch, shaped
 from flowtui.store.cursor import Cursor
-from flowtui.store.models import from_micros, to_micros
+from flowtui.store.dialect import dialect_for
+from flowtui.store.models import from_micros
 
-_WI_COLUMNS = (
-    "w.id, w.project, w.type, w.title, w.state, w.created_at, w.changed_at, w.rev, w.assigned_to, "
-    "w.area_path, w.iteration_path, w.tags, w.closed_at, w.activated_at, w.priority, w.story_points, w.is_deleted"
+W, R, P, V = m.WorkItem, m.Revision, m.PullRequest, m.Reviewer
+
+#: The columns `work_item_from_row` reads, in order.
+WORK_ITEM_FIELDS: tuple[Field, ...] = (
+    W.id, W.project, W.type, W.title, W.state, W.created_at, W.changed_at, W.rev, W.assigned_to,
+    W.area_path, W.iteration_path, W.tags, W.closed_at, W.activated_at, W.priority, W.story_points, W.is_deleted,
 )
-_SORTABLE = {
-    "id": "w.id", "title": "w.title", "state": "w.state", "type": "w.type", "project": "w.project",
-    "assigned_to": "w.assigned_to", "created_at": "w.created_at", "changed_at": "w.changed_at",
-    "closed_at": "w.closed_at", "area_path": "w.area_path",
+_SORTABLE: dict[str, Field] = {
+    "id": W.id, "title": W.title, "state": W.state, "type": W.type, "project": W.project,
+    "assigned_to": W.assigned_to, "created_at": W.created_at, "changed_at": W.changed_at,
+    "closed_at": W.closed_at, "area_path": W.area_path,
 }
-_PR_COLUMNS = ", ".join(f"p.{c}" for c in (
-    "uid", "pull_request_id", "organization", "project", "repository_id", "repository_name", "author_id",
-    "author_name", "title", "status", "created_at", "closed_at", "description", "is_draft", "merge_status",
-    "author_unique_name", "first_comment_at", "first_vote_at", "first_approval_at",
-))
+_PR_FIELDS = (
+    P.uid, P.pull_request_id, P.organization, P.project, P.repository_id, P.repository_name, P.author_id,
+    P.author_name, P.title, P.status, P.created_at, P.closed_at, P.description, P.is_draft, P.merge_status,
+    P.author_unique_name, P.first_comment_at, P.first_vote_at, P.first_approval_at,
+)
+#: Items in the reports: not in the recycle bin, not moved to an unsynced project or type.
+VISIBLE = (W.is_deleted == False) & W.excluded.is_null()  # noqa: E712  (a SQL comparison, not Python's)
+
+
+def _all(*conditions: Expression | None) -> Expression:
+    """The conjunction of the given conditions (None ones are left out; at least one must be given)."""
+    kept = [c for c in conditions if c is not None]
+    return functools.reduce(operator.and_, kept)
 
 
 def split_tags(text: str | None, _cache: dict[str, tuple[str, ...]] = {}) -> tuple[str, ...]:  # noqa: B006
@@ -61,67 +80,93 @@ def split_tags(text: str | None, _cache: dict[str, tuple[str, ...]] = {}) -> tup
     return hit
 
 
-def _like_escape(text: str) -> str:
-    """`text` with LIKE's wildcards escaped (use with ESCAPE '\\')."""
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+def _has_tag(tag: str) -> Expression:
+    """The item carries this tag (stored as "a; b; c"; matched whole and case-insensitively, LIKE's
+    wildcards in the tag escaped by Peewee's `contains`)."""
+    return Value("; ").concat(W.tags).concat(";").contains(f"; {tag.strip()};")
 
 
-def _tag_clause(alias: str = "w") -> str:
-    """The item carries one tag (stored as "a; b; c"; matched whole, ASCII case-insensitively)."""
-    return f"('; ' || {alias}.tags || ';') LIKE ? ESCAPE '\\'"
-
-
-def _tag_pattern(tag: str) -> str:
-    return f"%; {_like_escape(tag.strip())};%"
-
-
-def _filter_sql(f: ItemFilter | None, alias: str = "w") -> tuple[str, list[object]]:
-    """WHERE clauses for an ItemFilter (the area matches the path itself and everything below it)."""
-    clauses: list[str] = []
-    params: list[object] = []
+def _filter(f: ItemFilter | None) -> Expression | None:
+    """The condition of an ItemFilter over work items (the area matches the path itself and below it;
+    every tag must be carried; any of the assignees)."""
     if f is None:
-        return "", params
-    if f.projects:
-        clauses.append(f"{alias}.project IN ({', '.join('?' for _ in f.projects)})")
-        params.extend(f.projects)
-    if f.types:
-        clauses.append(f"{alias}.type IN ({', '.join('?' for _ in f.types)})")
-        params.extend(f.types)
-    if f.area:
-        area = f.area.rstrip("\\")
-        clauses.append(f"({alias}.area_path = ? OR substr({alias}.area_path, 1, ?) = ?)")
-        params.extend([area, len(area) + 1, area + "\\"])
-    for tag in f.tags:
-        clauses.append(_tag_clause(alias))
-        params.append(_tag_pattern(tag))
-    if f.assignees:
-        clauses.append(f"{alias}.assigned_to IN ({', '.join('?' for _ in f.assignees)})")
-        params.extend(f.assignees)
-    return " AND ".join(clauses), params
+        return None
+    area = f.area.rstrip("\\") if f.area else None
+    conditions = [
+        W.project.in_(list(f.projects)) if f.projects else None,
+        W.type.in_(list(f.types)) if f.types else None,
+        (W.area_path == area) | (fn.SUBSTR(W.area_path, 1, len(area) + 1) == area + "\\") if area else None,
+        *(_has_tag(tag) for tag in f.tags),
+        W.assigned_to.in_(list(f.assignees)) if f.assignees else None,
+    ]
+    return _all(*conditions) if any(c is not None for c in conditions) else None
 
 
-def _pr_where(f: ItemFilter | None, status: str | None, closed_after: datetime | None) -> tuple[str, list[object]]:
-    """WHERE clauses over pull_request aliased `p` (always at least one clause)."""
-    clauses, params = ["1 = 1"], []
-    if status:
-        clauses.append("p.status = ?")
-        params.append(status)
-    if f and f.projects:
-        clauses.append(f"p.project IN ({', '.join('?' for _ in f.projects)})")
-        params.extend(f.projects)
-    if closed_after is not None:
-        clauses.append("p.closed_at > ?")
-        params.append(to_micros(closed_after))
-    return " AND ".join(clauses), params
+def _pr_where(f: ItemFilter | None, status: str | None, closed_after: datetime | None) -> Expression | None:
+    conditions = [
+        P.status == status if status else None,
+        P.project.in_(list(f.projects)) if f and f.projects else None,
+        P.closed_at > closed_after if closed_after is not None else None,
+    ]
+    return _all(*conditions) if any(c is not None for c in conditions) else None
 
 
-def _work_item(row: tuple) -> WorkItem:
+def work_item_from_row(row: Sequence[Any]) -> WorkItem:
+    """A WorkItem from a raw row of WORK_ITEM_FIELDS."""
     return WorkItem(
         id=row[0], project=row[1], type=row[2], title=row[3], state=row[4],
         created_at=from_micros(row[5]), changed_at=from_micros(row[6]), rev=row[7], assigned_to=row[8],
         area_path=row[9], iteration_path=row[10], tags=split_tags(row[11]), closed_at=from_micros(row[12]),
         activated_at=from_micros(row[13]), priority=row[14], story_points=row[15], is_deleted=bool(row[16]),
     )
+
+
+def changed_revisions(db: Any) -> Expression:
+    """The revisions a flow metric can see: the first one, and those where the state, the tags or
+    the blocked flag changed."""
+    differs = dialect_for(db).distinct
+    return (R.from_state.is_null() | differs(R.state, R.from_state) | differs(R.tags, R.from_tags)
+            | differs(R.blocked, R.from_blocked))
+
+
+_KEEP = Batch(lambda i: m.KeptItem.insert(id=i).on_conflict_ignore(), 1)
+_SETTLED = Batch(lambda *v: m.SettledState.insert(dict(zip(
+    (m.SettledState.project, m.SettledState.work_item_type, m.SettledState.state, m.SettledState.bucket),
+    v, strict=True))).on_conflict_ignore(), 4)
+
+
+_CREATE_TEMP: dict[tuple[type, type], str] = {}
+
+
+def _fill_temp(db: Any, model: type[m.BaseModel], batch: Batch, rows: Sequence[Sequence[Any]]) -> None:
+    """Replace the rows of this connection's temporary table `model` (created on first use)."""
+    key = (type(db), model)
+    create = _CREATE_TEMP.get(key)
+    if create is None:
+        ctx = SchemaManager(model, database=db)._create_table(safe=True, temporary=True)
+        create = _CREATE_TEMP[key] = ctx.query()[0]
+    db.execute_sql(create)
+    shaped(f"clear {model.__name__}", model.delete, 0).execute(db)
+    batch.run(db, rows)
+
+
+def kept_revisions(db: Any, ids: Sequence[int], *, changes_only: bool, from_state: bool = True) -> Any:
+    """A cursor over the revisions of the items `ids` (in item, rev order), seeking each item's
+    revisions through the (work_item_id, rev) index: (work_item_id, rev, changed_at, state,
+    [from_state,] changed_by, tags, blocked)."""
+    _fill_temp(db, m.KeptItem, _KEEP, [(i,) for i in ids])
+    K = m.KeptItem
+
+    def build() -> Any:
+        fields = [R.work_item, R.rev, R.changed_at, R.state, *([R.from_state] if from_state else []),
+                  R.changed_by, R.tags, R.blocked]
+        # SQLite walks the left operand of a CROSS JOIN first (one seek per kept id); other planners
+        # choose the order themselves, and the join condition in WHERE is standard SQL for all.
+        seek = R.work_item == K.id
+        return (K.select(*fields).join(R, JOIN.CROSS)
+                .where(_all(seek, changed_revisions(db) if changes_only else None)).order_by(K.id, R.rev))
+
+    return shaped(f"kept {changes_only} {from_state}", build, 0).execute(db)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -144,16 +189,15 @@ def _read_errors(method: _F) -> _F:
     return wrapper  # type: ignore[return-value]
 
 
-#: Items in the reports: not in the recycle bin, not moved to an unsynced project or type.
-VISIBLE = "w.is_deleted = 0 AND w.excluded IS NULL"
-
-
 class ReadMixin:
-    """Typed queries; `self.db` is the peewee SqliteDatabase."""
+    """Typed queries; `self.db` is the store's Peewee database."""
+
+    db: Any
+    path: Any
 
     @_read_errors
-    def _rows(self, sql: str, params: tuple | list = ()) -> list[tuple]:
-        return self.db.execute_sql(sql, tuple(params)).fetchall()
+    def _rows(self, query: Any) -> list[tuple]:
+        return list(self.db.execute(query).fetchall())
 
     @_read_errors
     def work_item_histories(
@@ -171,28 +215,19 @@ class ReadMixin:
         `count_settled` counts them per bucket. A report's numbers cannot depend on such items except
         through the counts (see `flowtui.metrics.settle_cutoff`), and on a large store they are most rows.
         """
-        where, params = self._report_items_where(f, settled_before, settled_states)
-        items = [_work_item(r) for r in self._rows(f"SELECT {_WI_COLUMNS} FROM work_item w WHERE {where} ORDER BY w.id", params)]
+        where = self._report_items_where(f, settled_before, settled_states)
+        items = [work_item_from_row(r) for r in self._rows(W.select(*WORK_ITEM_FIELDS).where(where).order_by(W.id))]
         revs: dict[int, list[Revision]] = {w.id: [] for w in items}
-        change = (" AND (r.from_state IS NULL OR r.state IS NOT r.from_state OR r.tags IS NOT r.from_tags"
-                  " OR r.blocked IS NOT r.from_blocked)") if changes_only else ""
-        columns = "r.work_item_id, r.rev, r.changed_at, r.state, r.from_state, r.changed_by, r.tags, r.blocked"
         if settled_before is None:
-            cursor = self.db.execute_sql(
-                f"SELECT {columns} FROM revision r JOIN work_item w ON w.id = r.work_item_id WHERE {where}{change} "
-                "ORDER BY r.work_item_id, r.rev",
-                tuple(params),
-            )
+            cursor = self.db.execute(
+                R.select(R.work_item, R.rev, R.changed_at, R.state, R.from_state, R.changed_by, R.tags, R.blocked)
+                .join(W, on=(W.id == R.work_item))
+                .where(where & changed_revisions(self.db) if changes_only else where)
+                .order_by(R.work_item, R.rev))
         else:
             # Seek the revisions of the kept items through the (work_item_id, rev) index instead of
-            # testing the settled condition on every revision row (CROSS JOIN fixes the join order).
-            self.db.execute_sql("CREATE TEMP TABLE IF NOT EXISTS kept_item (id INTEGER PRIMARY KEY)")
-            self.db.execute_sql("DELETE FROM temp.kept_item")
-            self.db.cursor().executemany("INSERT INTO temp.kept_item VALUES (?)", [(w.id,) for w in items])
-            cursor = self.db.execute_sql(
-                f"SELECT {columns} FROM temp.kept_item k CROSS JOIN revision r ON r.work_item_id = k.id "
-                f"WHERE 1 = 1{change} ORDER BY k.id, r.rev"
-            )
+            # testing the settled condition on every revision row.
+            cursor = kept_revisions(self.db, [w.id for w in items], changes_only=changes_only)
         make = Revision
         fromts = datetime.fromtimestamp  # exact to the microsecond for these magnitudes, and 2x faster
         current_id = None
@@ -210,41 +245,30 @@ class ReadMixin:
         return [WorkItemHistory(w, tuple(revs[w.id])) for w in items]
 
     def _report_items_where(self, f: ItemFilter | None, settled_before: datetime | None,
-                            settled_states: Sequence[tuple[str, str, str, str]]) -> tuple[str, list[object]]:
-        """WHERE over `work_item w` for a report's items: visible, filtered, settled ones left out."""
-        where, params = _filter_sql(f)
-        where = VISIBLE + (f" AND {where}" if where else "")
+                            settled_states: Sequence[tuple[str, str, str, str]]) -> Expression:
+        """The condition over work items for a report's items: visible, filtered, settled ones left out."""
+        where = _all(VISIBLE, _filter(f))
         if settled_before is not None:
-            self._load_settled_states(settled_states)
-            where += (" AND NOT EXISTS (SELECT 1 FROM temp.settled_state s WHERE s.project = w.project"
-                      " AND s.work_item_type = w.type AND s.state = w.state AND w.changed_at < ?)")
-            params.append(to_micros(settled_before))
-        return where, params
+            S = self._load_settled_states(settled_states)
+            settled = S.select(SQL("1")).where((S.project == W.project) & (S.work_item_type == W.type)
+                                               & (S.state == W.state) & (W.changed_at < settled_before))
+            where &= ~fn.EXISTS(settled)
+        return where
 
     def count_settled(
         self, f: ItemFilter | None, *, settled_before: datetime, settled_states: Sequence[tuple[str, str, str, str]],
     ) -> dict[str, int]:
         """Per bucket, the items `work_item_histories(..., settled_before=, settled_states=)` leaves out."""
-        self._load_settled_states(settled_states)
-        where, params = _filter_sql(f)
-        where = VISIBLE + (f" AND {where}" if where else "")
-        rows = self._rows(
-            "SELECT s.bucket, COUNT(*) FROM work_item w JOIN temp.settled_state s ON s.project = w.project "
-            f"AND s.work_item_type = w.type AND s.state = w.state WHERE {where} AND w.changed_at < ? GROUP BY s.bucket",
-            [*params, to_micros(settled_before)],
-        )
-        return {bucket: int(n) for bucket, n in rows}
+        S = self._load_settled_states(settled_states)
+        query = (W.select(S.bucket, fn.COUNT(SQL("*")))
+                 .join(S, on=((S.project == W.project) & (S.work_item_type == W.type) & (S.state == W.state)))
+                 .where(_all(VISIBLE, _filter(f), W.changed_at < settled_before)).group_by(S.bucket))
+        return {bucket: int(n) for bucket, n in self._rows(query)}
 
-    def _load_settled_states(self, settled_states: Sequence[tuple[str, str, str, str]]) -> None:
-        """Fill this connection's temp table of (project, type, state) -> bucket for settled look-ups."""
-        self.db.execute_sql(
-            "CREATE TEMP TABLE IF NOT EXISTS settled_state (project TEXT, work_item_type TEXT, state TEXT, "
-            "bucket TEXT, PRIMARY KEY (project, work_item_type, state))"
-        )
-        self.db.execute_sql("DELETE FROM temp.settled_state")
-        self.db.cursor().executemany(
-            "INSERT OR IGNORE INTO temp.settled_state VALUES (?, ?, ?, ?)", list(settled_states)
-        )
+    def _load_settled_states(self, settled_states: Sequence[tuple[str, str, str, str]]) -> type[m.SettledState]:
+        """Fill this connection's temporary table of (project, type, state) -> bucket for settled look-ups."""
+        _fill_temp(self.db, m.SettledState, _SETTLED, list(settled_states))
+        return m.SettledState
 
     def work_items(
         self, f: ItemFilter | None = None, *, search: str | None = None, state: str | None = None,
@@ -252,14 +276,14 @@ class ReadMixin:
         order_by: str = "id", descending: bool = False, limit: int | None = None, offset: int = 0,
     ) -> list[WorkItem]:
         """One page of work items, filtered, searched (title or id) and sorted in SQL."""
-        where, params = self._work_item_where(f, search=search, state=state, states=states,
-                                              assigned_to=assigned_to, tag=tag)
+        where = self._work_item_where(f, search=search, state=state, states=states, assigned_to=assigned_to, tag=tag)
         column = _SORTABLE.get(order_by)
         if column is None:
             raise ValueError(f"cannot sort work items by {order_by!r}; choose one of {', '.join(_SORTABLE)}")
-        sql = (f"SELECT {_WI_COLUMNS} FROM work_item w WHERE {where} "
-               f"ORDER BY {column} {'DESC' if descending else 'ASC'}, w.id LIMIT ? OFFSET ?")
-        return [_work_item(r) for r in self._rows(sql, [*params, -1 if limit is None else limit, offset])]
+        # NULLs sort first ascending and last descending on every engine (SQLite's own order).
+        order = column.desc(nulls="last") if descending else column.asc(nulls="first")
+        query = W.select(*WORK_ITEM_FIELDS).where(where).order_by(order, W.id).limit(limit).offset(offset or None)
+        return [work_item_from_row(r) for r in self._rows(query)]
 
     def work_item_ids(
         self, f: ItemFilter | None = None, *, search: str | None = None, state: str | None = None,
@@ -267,95 +291,83 @@ class ReadMixin:
     ) -> list[int]:
         """The ids of every matching work item (same filters as `work_items`), ascending: for sorting
         by a column computed outside SQL, then reading one page with `work_items_by_ids`."""
-        where, params = self._work_item_where(f, search=search, state=state, states=states,
-                                              assigned_to=assigned_to, tag=tag)
-        return [r[0] for r in self._rows(f"SELECT w.id FROM work_item w WHERE {where} ORDER BY w.id", params)]
+        where = self._work_item_where(f, search=search, state=state, states=states, assigned_to=assigned_to,
+                                      tag=tag)
+        return [r[0] for r in self._rows(W.select(W.id).where(where).order_by(W.id))]
 
     def work_items_by_ids(self, ids: Sequence[int]) -> list[WorkItem]:
         """The work items with these ids, in the order given (ids not in the store are skipped)."""
         if not ids:
             return []
         found: dict[int, WorkItem] = {}
-        for start in range(0, len(ids), 500):  # well under SQLite's bound-parameter limit
+        for start in range(0, len(ids), 500):  # well under every engine's bound-parameter limit
             chunk = list(ids[start:start + 500])
-            sql = f"SELECT {_WI_COLUMNS} FROM work_item w WHERE w.id IN ({', '.join('?' for _ in chunk)})"
-            found.update((r[0], _work_item(r)) for r in self._rows(sql, chunk))
+            found.update((r[0], work_item_from_row(r))
+                         for r in self._rows(W.select(*WORK_ITEM_FIELDS).where(W.id.in_(chunk))))
         return [found[i] for i in ids if i in found]
 
     def count_work_items(self, f: ItemFilter | None = None, **kwargs: object) -> int:
-        where, params = self._work_item_where(f, **kwargs)  # type: ignore[arg-type]
-        return int(self._rows(f"SELECT COUNT(*) FROM work_item w WHERE {where}", params)[0][0])
+        where = self._work_item_where(f, **kwargs)  # type: ignore[arg-type]
+        return int(self._rows(W.select(fn.COUNT(SQL("*"))).where(where))[0][0])
 
     def _work_item_where(
         self, f: ItemFilter | None, *, search: str | None = None, state: str | None = None,
         states: tuple[str, ...] = (), assigned_to: str | None = None, tag: str | None = None,
-    ) -> tuple[str, list[object]]:
-        where, params = _filter_sql(f)
-        clauses = [VISIBLE] + ([where] if where else [])
+    ) -> Expression:
+        where = _all(VISIBLE, _filter(f))
         if search:
             text = search.strip()
-            if text.isdigit():
-                clauses.append("(w.id = ? OR w.title LIKE ? ESCAPE '\\')")
-                params.append(int(text))
-            else:
-                clauses.append("w.title LIKE ? ESCAPE '\\'")
-            params.append("%" + _like_escape(text) + "%")
+            found = W.title.contains(text)  # case-insensitive, wildcards escaped
+            where &= ((W.id == int(text)) | found) if text.isdigit() else found
         if state:
-            clauses.append("w.state = ?")
-            params.append(state)
+            where &= W.state == state
         if states:
-            clauses.append(f"w.state IN ({', '.join('?' for _ in states)})")
-            params.extend(states)
+            where &= W.state.in_(list(states))
         if assigned_to:
-            clauses.append("w.assigned_to = ?")
-            params.append(assigned_to)
+            where &= W.assigned_to == assigned_to
         if tag:
-            clauses.append(_tag_clause())
-            params.append(_tag_pattern(tag))
-        return " AND ".join(clauses), params
+            where &= _has_tag(tag)
+        return where
 
     def work_item(self, work_item_id: int) -> WorkItem | None:
-        rows = self._rows(f"SELECT {_WI_COLUMNS} FROM work_item w WHERE w.id = ?", (work_item_id,))
-        return _work_item(rows[0]) if rows else None
+        rows = self._rows(W.select(*WORK_ITEM_FIELDS).where(W.id == work_item_id))
+        return work_item_from_row(rows[0]) if rows else None
 
     def revisions_for(self, work_item_id: int) -> list[Revision]:
-        rows = self._rows(
-            "SELECT work_item_id, rev, changed_at, state, from_state, changed_by, tags, blocked "
-            "FROM revision WHERE work_item_id = ? ORDER BY rev", (work_item_id,),
-        )
+        rows = self._rows(R.select(R.work_item, R.rev, R.changed_at, R.state, R.from_state, R.changed_by, R.tags,
+                                   R.blocked).where(R.work_item == work_item_id).order_by(R.rev))
         return [Revision(r[0], r[1], from_micros(r[2]), r[3], r[4], r[5], split_tags(r[6]), bool(r[7])) for r in rows]
 
     def distinct_values(self, column: str, f: ItemFilter | None = None) -> list[str]:
         """Sorted distinct non-empty values of a work item column (for filter pickers)."""
         if column not in ("project", "type", "state", "assigned_to", "area_path"):
             raise ValueError(f"no distinct values for {column!r}")
-        where, params = _filter_sql(f)
-        sql = f"SELECT DISTINCT w.{column} FROM work_item w WHERE w.{column} IS NOT NULL"
-        sql += f" AND {where}" if where else ""
-        return sorted(r[0] for r in self._rows(sql, params))
+        field = getattr(W, column)
+        query = W.select(field).distinct().where(_all(field.is_null(False), _filter(f)))
+        return sorted(r[0] for r in self._rows(query))
 
     def state_categories(self, projects: list[str] | None = None) -> list[StateCategory]:
-        sql = 'SELECT project, work_item_type, state, category, "order" FROM state_category'
-        params: list[object] = []
+        C = m.StateCategory
+        query = C.select(C.project, C.work_item_type, C.state, C.category, C.order)
         if projects:
-            sql += f" WHERE project IN ({', '.join('?' for _ in projects)})"
-            params.extend(projects)
-        sql += ' ORDER BY project, work_item_type, "order", state'
-        return [StateCategory(*r) for r in self._rows(sql, params)]
+            query = query.where(C.project.in_(projects))
+        query = query.order_by(C.project, C.work_item_type, C.order, C.state)
+        return [StateCategory(*r) for r in self._rows(query)]
 
     def pull_requests(
         self, f: ItemFilter | None = None, *, status: str | None = "completed",
         closed_after: datetime | None = None,
     ) -> list[PullRequest]:
         """PRs (completed by default) with their reviewers, ordered by uid. Only `projects` of the filter applies."""
-        where, params = _pr_where(f, status, closed_after)
+        where = _pr_where(f, status, closed_after)
         reviewers: dict[str, list[Reviewer]] = {}
-        rsql = ("SELECT r.pr_uid, r.user_id, r.display_name, r.vote, r.is_required, r.is_container, r.unique_name "
-                f"FROM reviewer r JOIN pull_request p ON p.uid = r.pr_uid WHERE {where} ORDER BY r.pr_uid, r.user_id")
-        for r in self._rows(rsql, params):
+        rquery = (V.select(V.pull_request, V.user_id, V.display_name, V.vote, V.is_required, V.is_container,
+                           V.unique_name)
+                  .join(P, on=(P.uid == V.pull_request)).where(where).order_by(V.pull_request, V.user_id))
+        for r in self._rows(rquery):
             reviewers.setdefault(r[0], []).append(Reviewer(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5]), r[6]))
         out = []
-        for r in self._rows(f"SELECT {_PR_COLUMNS} FROM pull_request p WHERE {where} ORDER BY p.uid", params):
+        for r in self._rows(P.select(*_PR_FIELDS).where(where).order_by(P.uid)):
             out.append(PullRequest(
                 uid=r[0], pull_request_id=r[1], organization=r[2], project=r[3], repository_id=r[4],
                 repository_name=r[5], author_id=r[6], author_name=r[7], title=r[8], status=r[9],
@@ -368,48 +380,47 @@ class ReadMixin:
 
     def prs_needing_threads(self, closed_after: datetime) -> list[PullRequest]:
         """Completed PRs closed after `closed_after` whose threads were never read."""
-        uids = {r[0] for r in self._rows(
-            "SELECT uid FROM pull_request WHERE status = 'completed' AND closed_at > ? AND threads_read_at IS NULL",
-            (to_micros(closed_after),),
-        )}
+        uids = {r[0] for r in self._rows(P.select(P.uid).where(
+            (P.status == "completed") & (P.closed_at > closed_after) & P.threads_read_at.is_null()))}
         return [p for p in self.pull_requests(closed_after=closed_after) if p.uid in uids]
 
     def organizations(self) -> list[Organization]:
-        return [Organization(*r) for r in self._rows("SELECT url, name FROM organization ORDER BY name")]
+        O = m.Organization  # noqa: E741
+        return [Organization(*r) for r in self._rows(O.select(O.url, O.name).order_by(O.name))]
 
     def projects(self) -> list[Project]:
-        rows = self._rows("SELECT project_id, name, organization FROM project ORDER BY organization, name")
-        return [Project(*r) for r in rows]
+        J = m.Project
+        return [Project(*r) for r in self._rows(J.select(J.project_id, J.name, J.organization)
+                                                 .order_by(J.organization, J.name))]
 
     def repositories(self) -> list[Repository]:
-        return [Repository(*r) for r in self._rows("SELECT id, name, project, organization FROM repository ORDER BY id")]
+        G = m.Repository
+        return [Repository(*r) for r in self._rows(G.select(G.id, G.name, G.project, G.organization).order_by(G.id))]
 
     def identities(self) -> list[Identity]:
-        rows = self._rows("SELECT id, display_name, unique_name, is_container FROM identity ORDER BY id")
+        I = m.Identity  # noqa: E741
+        rows = self._rows(I.select(I.id, I.display_name, I.unique_name, I.is_container).order_by(I.id))
         return [Identity(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
     def get_cursor(self, org: str, project: str, stream: str) -> Cursor | None:
-        rows = self._rows(
-            "SELECT value, watermark, updated_at FROM sync_cursor WHERE organization = ? AND project = ? AND stream = ?",
-            (org, project, stream),
-        )
+        C = m.SyncCursor
+        rows = self._rows(C.select(C.value, C.watermark, C.updated_at).where(
+            (C.organization == org) & (C.project == project) & (C.stream == stream)))
         return Cursor(rows[0][0], from_micros(rows[0][1]), from_micros(rows[0][2])) if rows else None
 
     def sync_runs(self, limit: int = 20) -> list[SyncRun]:
-        rows = self._rows(
-            "SELECT id, started_at, status, finished_at, organization, work_items, revisions, pull_requests, "
-            "requests, throttled_seconds, warnings, first_error, error_project FROM sync_run ORDER BY id DESC LIMIT ?",
-            (limit,),
-        )
+        S = m.SyncRun
+        rows = self._rows(S.select(S.id, S.started_at, S.status, S.finished_at, S.organization, S.work_items,
+                                   S.revisions, S.pull_requests, S.requests, S.throttled_seconds, S.warnings,
+                                   S.first_error, S.error_project).order_by(S.id.desc()).limit(limit))
         return [SyncRun(r[0], from_micros(r[1]), r[2], from_micros(r[3]), *r[4:]) for r in rows]
 
     def last_successful_sync(self) -> datetime | None:
-        row = self._rows("SELECT MAX(finished_at) FROM sync_run WHERE status = 'success'")[0]
-        return from_micros(row[0])
+        S = m.SyncRun
+        return from_micros(self._rows(S.select(fn.MAX(S.finished_at)).where(S.status == "success"))[0][0])
 
     def stats(self) -> dict[str, int]:
         """Row counts per table."""
-        tables = ("organization", "project", "repository", "identity", "state_category", "work_item",
-                  "revision", "pull_request", "reviewer", "sync_cursor", "sync_run")
-        return {t: int(self._rows(f'SELECT COUNT(*) FROM "{t}"')[0][0]) for t in tables}
-
+        tables = (m.Organization, m.Project, m.Repository, m.Identity, m.StateCategory, W, R, P, V,
+                  m.SyncCursor, m.SyncRun)
+        return {t._meta.table_name: int(self._rows(t.select(fn.COUNT(SQL("*"))))[0][0]) for t in tables}

@@ -12,10 +12,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from peewee import fn
+
 from flowtui.store.lock import WriterLock, acquire_writer_lock, current_command
+from flowtui.store.models import SyncRun as S
 from flowtui.store.pgurl import PgAddress
 from flowtui.store.postgres import PgWriterLock, acquire_pg_writer_lock
-from flowtui.store.models import to_micros
 from flowtui.timeutil import utc_now
 
 #: Every status a run record can have; `running` only while its writer holds the lock.
@@ -44,22 +46,16 @@ class RunsMixin:
             lock = acquire_writer_lock(self.path, command)
         try:
             with self.transaction():  # type: ignore[attr-defined]
-                marked = self.db.execute_sql(
-                    "UPDATE sync_run SET status = 'interrupted', first_error = COALESCE(first_error, ?) "
-                    "WHERE status = 'running'",
-                    (INTERRUPTED_ERROR,),
-                ).rowcount
-                cursor = self.db.execute_sql(
-                    "INSERT INTO sync_run (organization, started_at, status, work_items, revisions, pull_requests, "
-                    "requests, throttled_seconds, warnings) VALUES (?, ?, 'running', 0, 0, 0, 0, 0, 0)",
-                    (org, to_micros(utc_now())),
-                )
+                marked = S.update(
+                    {S.status: "interrupted", S.first_error: fn.COALESCE(S.first_error, INTERRUPTED_ERROR)}
+                ).where(S.status == "running").bind(self.db).execute()
+                run_id = S.insert(organization=org, started_at=utc_now(), status="running").bind(self.db).execute()
         except BaseException:
             lock.release()
             raise
         self._writer = lock
         self.interrupted_runs = max(0, int(marked or 0))
-        return int(cursor.lastrowid)
+        return int(run_id)
 
     def finish_run(
         self, run_id: int, *, status: str, work_items: int = 0, revisions: int = 0, pull_requests: int = 0,
@@ -71,12 +67,11 @@ class RunsMixin:
             raise ValueError(f"unknown run status {status!r}")
         try:
             with self.transaction():  # type: ignore[attr-defined]
-                self.db.execute_sql(
-                    "UPDATE sync_run SET finished_at = ?, status = ?, work_items = ?, revisions = ?, pull_requests = ?, "
-                    "requests = ?, throttled_seconds = ?, warnings = ?, first_error = ?, error_project = ? WHERE id = ?",
-                    (to_micros(utc_now()), status, work_items, revisions, pull_requests, requests, throttled_seconds,
-                     warnings, first_error, error_project, run_id),
-                )
+                S.update({
+                    S.finished_at: utc_now(), S.status: status, S.work_items: work_items, S.revisions: revisions,
+                    S.pull_requests: pull_requests, S.requests: requests, S.throttled_seconds: throttled_seconds,
+                    S.warnings: warnings, S.first_error: first_error, S.error_project: error_project,
+                }).where(S.id == run_id).bind(self.db).execute()
         finally:
             self.release_writer()
 

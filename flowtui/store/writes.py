@@ -8,6 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
+
+from peewee import EXCLUDED, Field, Query, fn
 
 from flowtui.domain import (
     Identity,
@@ -19,6 +22,8 @@ from flowtui.domain import (
     StateCategory,
     WorkItem,
 )
+from flowtui.store import models as m
+from flowtui.store.batch import Batch, padded, shaped
 from flowtui.store.models import to_micros
 from flowtui.timeutil import utc_now
 
@@ -27,71 +32,91 @@ def join_tags(tags: Iterable[str]) -> str:
     return "; ".join(tags)
 
 
-def _upsert_sql(table: str, columns: Sequence[str], key: Sequence[str], *, where: str = "") -> str:
-    updates = ", ".join(f'"{c}" = excluded."{c}"' for c in columns if c not in key)
-    cols = ", ".join(f'"{c}"' for c in columns)
-    marks = ", ".join("?" for _ in columns)
-    conflict = ", ".join(f'"{c}"' for c in key)
-    sql = f'INSERT INTO "{table}" ({cols}) VALUES ({marks}) ON CONFLICT ({conflict}) DO UPDATE SET {updates}'
-    return sql + (f" WHERE {where}" if where else "")
+def _upsert(model: type[m.BaseModel], fields: Sequence[Field], key: Sequence[Field], **options: Any) -> Batch:
+    """An upsert of `fields` (one row per call) on the unique `key`: the other fields are updated."""
+    preserve = [f for f in fields if not any(f is k for k in key)]  # Field == builds an expression
+
+    def build(*values: object) -> Query:
+        return model.insert(dict(zip(fields, values, strict=True))).on_conflict(
+            conflict_target=list(key), preserve=preserve, **options)
+
+    return Batch(build, len(fields))
 
 
-_WORK_ITEM_COLS = (
-    "id", "project", "type", "title", "state", "assigned_to", "area_path", "iteration_path", "tags",
-    "created_at", "changed_at", "closed_at", "activated_at", "priority", "story_points", "rev", "is_deleted",
-)
-_REVISION_COLS = ("work_item_id", "rev", "changed_at", "state", "changed_by", "tags", "blocked")
-_PR_COLS = (
-    "uid", "pull_request_id", "organization", "project", "repository_id", "repository_name",
-    "author_id", "author_name", "author_unique_name", "title", "status", "description",
-    "created_at", "closed_at", "is_draft", "merge_status",
-)
-_REVIEWER_COLS = ("pr_uid", "user_id", "display_name", "unique_name", "vote", "is_required", "is_container")
+W, R, P, V = m.WorkItem, m.Revision, m.PullRequest, m.Reviewer
+_ORGANIZATION = _upsert(m.Organization, (m.Organization.url, m.Organization.name), (m.Organization.url,))
+_PROJECT = _upsert(m.Project, (m.Project.organization, m.Project.name, m.Project.project_id),
+                   (m.Project.organization, m.Project.name))
+_REPOSITORY = _upsert(m.Repository, (m.Repository.id, m.Repository.name, m.Repository.project,
+                                     m.Repository.organization), (m.Repository.id,))
+_IDENTITY = _upsert(m.Identity, (m.Identity.id, m.Identity.display_name, m.Identity.unique_name,
+                                 m.Identity.is_container), (m.Identity.id,))
+_STATE = _upsert(m.StateCategory, (m.StateCategory.project, m.StateCategory.work_item_type, m.StateCategory.state,
+                                   m.StateCategory.category, m.StateCategory.order),
+                 (m.StateCategory.project, m.StateCategory.work_item_type, m.StateCategory.state))
+_WORK_ITEM = _upsert(W, (W.id, W.project, W.type, W.title, W.state, W.assigned_to, W.area_path, W.iteration_path,
+                         W.tags, W.created_at, W.changed_at, W.closed_at, W.activated_at, W.priority, W.story_points,
+                         W.rev, W.is_deleted), (W.id,), where=EXCLUDED.rev >= W.rev)
+_REVISION = _upsert(R, (R.work_item, R.rev, R.changed_at, R.state, R.changed_by, R.tags, R.blocked),
+                    (R.work_item, R.rev))
+_PR = _upsert(P, (P.uid, P.pull_request_id, P.organization, P.project, P.repository_id, P.repository_name,
+                  P.author_id, P.author_name, P.author_unique_name, P.title, P.status, P.description,
+                  P.created_at, P.closed_at, P.is_draft, P.merge_status), (P.uid,))
+_REVIEWER = _upsert(V, (V.pull_request, V.user_id, V.display_name, V.unique_name, V.vote, V.is_required,
+                        V.is_container), (V.pull_request, V.user_id))
+_CURSOR = _upsert(m.SyncCursor, (m.SyncCursor.organization, m.SyncCursor.project, m.SyncCursor.stream,
+                                 m.SyncCursor.value, m.SyncCursor.watermark, m.SyncCursor.updated_at),
+                  (m.SyncCursor.organization, m.SyncCursor.project, m.SyncCursor.stream))
 
-_SQL_WORK_ITEM = _upsert_sql("work_item", _WORK_ITEM_COLS, ("id",), where="excluded.rev >= work_item.rev")
-_SQL_REVISION = _upsert_sql("revision", _REVISION_COLS, ("work_item_id", "rev"))
-_SQL_PR = _upsert_sql("pull_request", _PR_COLS, ("uid",))
-_SQL_REVIEWER = _upsert_sql("reviewer", _REVIEWER_COLS, ("pr_uid", "user_id"))
-_SQL_FROM_PREVIOUS = (
-    "UPDATE revision SET from_state = p.ps, from_tags = p.pt, from_blocked = p.pb FROM ("
-    " SELECT rev, LAG(state) OVER w AS ps, LAG(tags) OVER w AS pt, LAG(blocked) OVER w AS pb"
-    " FROM revision WHERE work_item_id = ?1 WINDOW w AS (ORDER BY rev)) AS p"
-    " WHERE revision.work_item_id = ?1 AND revision.rev = p.rev AND revision.rev >= ?2"
-)
+
+def _from_previous(work_item_id: object, first_rev: object) -> Query:
+    """Set each revision's from_* columns (from rev `first_rev` on) to the previous revision's values."""
+    prev = (R.select(R.rev, fn.LAG(R.state).over(order_by=[R.rev]).alias("ps"),
+                     fn.LAG(R.tags).over(order_by=[R.rev]).alias("pt"),
+                     fn.LAG(R.blocked).over(order_by=[R.rev]).alias("pb"))
+            .where(R.work_item == work_item_id).alias("p"))
+    return (R.update({R.from_state: prev.c.ps, R.from_tags: prev.c.pt, R.from_blocked: prev.c.pb})
+            .from_(prev).where((R.work_item == work_item_id) & (R.rev == prev.c.rev) & (R.rev >= first_rev)))
+
+
+_FROM_PREVIOUS = Batch(_from_previous, 2)
+_REVIEW_TIMES = Batch(lambda comment, vote, approval, read, uid: P.update({
+    P.first_comment_at: comment, P.first_vote_at: vote, P.first_approval_at: approval, P.threads_read_at: read,
+}).where(P.uid == uid), 5)
+_C = m.SyncCursor
+_WATERMARK = Batch(lambda org, project, stream: _C.select(_C.watermark).where(
+    (_C.organization == org) & (_C.project == project) & (_C.stream == stream)), 3)
+_DROP_REVIEWER = Batch(lambda uid, user: V.delete().where((V.pull_request == uid) & (V.user_id == user)), 2)
+
+
+def _reviewers_of(n: int) -> Batch:
+    return shaped("reviewers", lambda *uids: V.select(V.pull_request, V.user_id).where(
+        V.pull_request.in_(list(uids))), n)
 
 
 class WriteMixin:
-    """Upserts and cursors; `self.db` is the peewee SqliteDatabase (run records: `flowtui.store.runs`)."""
+    """Upserts and cursors; `self.db` is the store's Peewee database (run records: `flowtui.store.runs`)."""
 
-    def _many(self, sql: str, rows: list[tuple]) -> None:
-        if rows:
-            self.db.cursor().executemany(sql, rows)
+    db: Any
 
     def upsert_organization(self, org: Organization) -> None:
-        self._many(_upsert_sql("organization", ("url", "name"), ("url",)), [(org.url, org.name)])
+        _ORGANIZATION.run(self.db, [(org.url, org.name)])
 
     def upsert_projects(self, projects: list[Project]) -> None:
-        sql = _upsert_sql("project", ("organization", "name", "project_id"), ("organization", "name"))
-        self._many(sql, [(p.organization, p.name, p.id) for p in projects])
+        _PROJECT.run(self.db, [(p.organization, p.name, p.id) for p in projects])
 
     def upsert_repositories(self, repos: list[Repository]) -> None:
-        sql = _upsert_sql("repository", ("id", "name", "project", "organization"), ("id",))
-        self._many(sql, [(r.id, r.name, r.project, r.organization) for r in repos])
+        _REPOSITORY.run(self.db, [(r.id, r.name, r.project, r.organization) for r in repos])
 
     def upsert_identities(self, identities: list[Identity]) -> None:
-        sql = _upsert_sql("identity", ("id", "display_name", "unique_name", "is_container"), ("id",))
-        self._many(sql, [(i.id, i.display_name, i.unique_name, i.is_container) for i in identities])
+        _IDENTITY.run(self.db, [(i.id, i.display_name, i.unique_name, i.is_container) for i in identities])
 
     def upsert_state_categories(self, states: list[StateCategory]) -> None:
-        sql = _upsert_sql(
-            "state_category", ("project", "work_item_type", "state", "category", "order"),
-            ("project", "work_item_type", "state"),
-        )
-        self._many(sql, [(s.project, s.work_item_type, s.state, s.category, s.order) for s in states])
+        _STATE.run(self.db, [(s.project, s.work_item_type, s.state, s.category, s.order) for s in states])
 
     def upsert_work_items(self, items: list[WorkItem]) -> None:
         """Insert or update snapshots; a stored row with a higher rev than the incoming one is kept."""
-        self._many(_SQL_WORK_ITEM, [
+        _WORK_ITEM.run(self.db, [
             (w.id, w.project, w.type, w.title, w.state, w.assigned_to, w.area_path, w.iteration_path,
              join_tags(w.tags), to_micros(w.created_at), to_micros(w.changed_at), to_micros(w.closed_at),
              to_micros(w.activated_at), w.priority, w.story_points, w.rev, w.is_deleted)
@@ -109,7 +134,7 @@ class WriteMixin:
         """
         if not revs:
             return 0
-        self._many(_SQL_REVISION, [
+        _REVISION.run(self.db, [
             (r.work_item_id, r.rev, to_micros(r.changed_at), r.state, r.changed_by, join_tags(r.tags), r.blocked)
             for r in revs
         ])
@@ -117,28 +142,28 @@ class WriteMixin:
         for r in revs:
             if r.rev < first_rev.get(r.work_item_id, 1 << 62):
                 first_rev[r.work_item_id] = r.rev
-        self._many(_SQL_FROM_PREVIOUS, sorted(first_rev.items()))
+        _FROM_PREVIOUS.run(self.db, sorted(first_rev.items()))
         self._derive_facts(sorted(first_rev))  # type: ignore[attr-defined]  # FactsMixin, same transaction
         return len(revs)
 
     def upsert_pull_requests(self, prs: list[PullRequest]) -> None:
         """Upsert PRs and their reviewers; reviewers no longer on a PR are removed."""
-        self._many(_SQL_PR, [
+        _PR.run(self.db, [
             (p.uid, p.pull_request_id, p.organization, p.project, p.repository_id, p.repository_name,
              p.author_id, p.author_name, p.author_unique_name, p.title, p.status, p.description,
              to_micros(p.created_at), to_micros(p.closed_at), p.is_draft, p.merge_status)
             for p in prs
         ])
-        self._many(_SQL_REVIEWER, [
+        _REVIEWER.run(self.db, [
             (p.uid, r.user_id, r.display_name, r.unique_name, r.vote, r.is_required, r.is_container)
             for p in prs for r in p.reviewers
         ])
-        cursor = self.db.cursor()
-        for p in prs:
-            keep = [r.user_id for r in p.reviewers]
-            marks = ", ".join("?" for _ in keep)
-            sql = "DELETE FROM reviewer WHERE pr_uid = ?" + (f" AND user_id NOT IN ({marks})" if keep else "")
-            cursor.execute(sql, (p.uid, *keep))
+        keep = {(p.uid, r.user_id) for p in prs for r in p.reviewers}
+        uids = sorted({p.uid for p in prs})
+        for start in range(0, len(uids), 500):
+            chunk = padded(uids[start:start + 500])
+            stored = _reviewers_of(len(chunk)).execute(self.db, chunk).fetchall()
+            _DROP_REVIEWER.run(self.db, sorted(r for r in stored if tuple(r) not in keep))
 
     def set_pr_review_times(
         self,
@@ -148,12 +173,8 @@ class WriteMixin:
         first_approval_at: datetime | None,
     ) -> None:
         """Record what the PR's threads said, and that they were read."""
-        self.db.execute_sql(
-            "UPDATE pull_request SET first_comment_at = ?, first_vote_at = ?, first_approval_at = ?, "
-            "threads_read_at = ? WHERE uid = ?",
-            (to_micros(first_comment_at), to_micros(first_vote_at), to_micros(first_approval_at),
-             to_micros(utc_now()), uid),
-        )
+        _REVIEW_TIMES.execute(self.db, (to_micros(first_comment_at), to_micros(first_vote_at),
+                                        to_micros(first_approval_at), to_micros(utc_now()), uid))
 
     def set_cursor(
         self, org: str, project: str, stream: str, value: str, *,
@@ -162,21 +183,15 @@ class WriteMixin:
         """Store a stream's cursor. Forward-only: a watermark earlier than the stored one is refused
         (returns False) unless `force` (the `--full` path)."""
         if watermark is not None and not force:
-            row = self.db.execute_sql(
-                "SELECT watermark FROM sync_cursor WHERE organization = ? AND project = ? AND stream = ?",
-                (org, project, stream),
-            ).fetchone()
-            if row and row[0] is not None and row[0] > to_micros(watermark):
+            row = _WATERMARK.execute(self.db, (org, project, stream)).fetchone()
+            if row and row[0] is not None and row[0] > to_micros(watermark):  # raw µs
                 return False
-        sql = _upsert_sql(
-            "sync_cursor", ("organization", "project", "stream", "value", "watermark", "updated_at"),
-            ("organization", "project", "stream"),
-        )
-        self.db.execute_sql(sql, (org, project, stream, value, to_micros(watermark), to_micros(utc_now())))
+        _CURSOR.run(self.db, [(org, project, stream, value, to_micros(watermark), to_micros(utc_now()))])
         return True
 
     def delete_cursors(self, org: str, project: str | None = None) -> None:
-        if project is None:
-            self.db.execute_sql("DELETE FROM sync_cursor WHERE organization = ?", (org,))
-        else:
-            self.db.execute_sql("DELETE FROM sync_cursor WHERE organization = ? AND project = ?", (org, project))
+        C = m.SyncCursor
+        which = C.organization == org
+        if project is not None:
+            which &= C.project == project
+        C.delete().where(which).bind(self.db).execute()

@@ -1,0 +1,86 @@
+"""Every piece of SQL that only one database engine understands, behind one small interface.
+
+The store builds its reads and writes with Peewee's query builder over the models (one schema
+declaration), which renders them for SQLite and PostgreSQL alike. What Peewee cannot paper over
+lives here, one function or constant per difference, so a second engine is one more `Dialect`:
+
+* `database(...)`: how a connection is made and tuned (SQLite: WAL, synchronous=NORMAL, foreign
+  keys, a busy timeout; the file itself is inspected by `flowtui.store.database` before opening).
+* `executemany(db, sql, rows)`: one statement for many rows (SQLite: the sqlite3 cursor's own;
+  a network engine wants its driver's batched or pipelined form instead of a round trip per row).
+* `distinct(a, b)`: the NULL-safe "differs" test (`IS NOT` in SQLite; `IS DISTINCT FROM` elsewhere).
+* `integrity_check(full)`, `LIST_TABLES`: the open-time file checks of an SQLite store.
+
+Shared, engine-neutral choices (documented here so a new dialect keeps them): timestamps are BIGINT
+microseconds since the epoch (`models.UtcMicrosField`), booleans are compared with parameters (never
+`= 1`), timelines are JSON kept as TEXT, temporary key tables are unqualified (both engines look in
+the session's temporary schema first), and upserts are `Insert.on_conflict(...)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from peewee import Database, Expression, SqliteDatabase
+
+#: Connection settings of every SQLite store (see `SqliteDialect.database`).
+SQLITE_PRAGMAS: dict[str, Any] = {
+    "journal_mode": "wal", "synchronous": "normal", "foreign_keys": 1, "busy_timeout": 5000,
+}
+#: The names of the tables in an SQLite file (read through a plain sqlite3 connection).
+LIST_TABLES = "SELECT name FROM sqlite_master WHERE type = 'table'"
+
+
+class Dialect(Protocol):
+    """What differs between engines; `dialect_for(db)` gives the one for an open database."""
+
+    name: str
+
+    def database(self, target: str) -> Database:
+        """A Peewee database for `target` (SQLite: a file path), not yet connected."""
+        ...
+
+    def executemany(self, db: Database, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run `sql` (rendered by Peewee for this engine) once per row, inside the current transaction."""
+        ...
+
+    def distinct(self, lhs: Any, rhs: Any) -> Expression:
+        """`lhs` differs from `rhs`, where NULL equals NULL and differs from every value."""
+        ...
+
+
+class SqliteDialect:
+    """SQLite (3.33 or newer: `UPDATE ... FROM` and window functions are used)."""
+
+    name = "sqlite"
+
+    def database(self, target: str) -> Database:
+        return SqliteDatabase(target, pragmas=dict(SQLITE_PRAGMAS), check_same_thread=False)
+
+    def executemany(self, db: Database, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        db.cursor().executemany(sql, rows)
+
+    def distinct(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, "IS NOT", rhs)
+
+
+SQLITE = SqliteDialect()
+
+
+def integrity_check(full: bool) -> str:
+    """The SQLite statement that checks a file: every page (`full`) or only the schema_version table."""
+    return "PRAGMA quick_check" if full else "PRAGMA quick_check(schema_version)"
+
+
+def dialect_for(db: Database) -> Dialect:
+    """The dialect of an open Peewee database (ValueError for an engine flowtui does not support)."""
+    if isinstance(db, SqliteDatabase):
+        return SQLITE
+    raise ValueError(f"flowtui has no SQL dialect for {type(db).__name__}")
+
+
+def sqlite_database(path: Path) -> Database:
+    """The (unconnected) Peewee database of the SQLite store at `path`."""
+    return SQLITE.database(str(path))
