@@ -102,10 +102,22 @@ async def _app_figures(store: Store, settings: Any) -> dict[str, float]:
 
     from flowtui.screens.work_items import WorkItemsScreen
 
+    from flowtui.domain import ViewFilter
+    from flowtui.messages import DataChanged
+
     class BenchApp(App[None]):
         def __init__(self) -> None:
             super().__init__()
             self.store, self.settings, self.data_version = store, settings, 1
+            self.view_filter, self.current_view = ViewFilter(), None  # the App's one filter state (none)
+
+        def set_view_filter(self, view_filter: ViewFilter, *, view: str | None = None) -> None:
+            """As FlowApp: change the one filter state and move the data version (the screen reloads)."""
+            if view_filter == self.view_filter and view == self.current_view:
+                return
+            self.view_filter, self.current_view = view_filter, view
+            self.data_version += 1
+            self.screen.post_message(DataChanged(self.data_version))
 
         def now(self) -> datetime:
             return AS_OF
