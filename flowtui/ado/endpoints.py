@@ -230,21 +230,8 @@ def work_item_updates(
     `last_rev` (the item's current rev, when known) ends the list as soon as that rev was seen, so
     an item with fewer than `top` updates costs one request, not two.
     """
-    out: list[dict[str, Any]] = []
-    highest = 0
-
-    def done() -> bool:
-        return last_rev is not None and highest >= last_rev
-
     path = f"_apis/wit/workitems/{int(work_item_id)}/updates"
-    for page in iter_skip_pages(client, path, project=project, top=top, budget=budget, done=done):
-        for update in page:
-            if isinstance(update, dict):
-                out.append(update)
-                rev = update.get("rev")
-                if _is_int(rev):
-                    highest = max(highest, int(rev))
-    return out
+    return _rows_up_to_rev(client, path, project, top=top, last_rev=last_rev, budget=budget, key=default_key)
 
 
 def work_item_revisions(
@@ -262,18 +249,27 @@ def work_item_revisions(
     item's current rev, when known) ends the list as soon as that rev was seen, so an item with
     fewer than `top` revisions costs one request, not two.
     """
+    path = f"_apis/wit/workitems/{int(work_item_id)}/revisions"
+    return _rows_up_to_rev(client, path, project, top=top, last_rev=last_rev, budget=budget, key=_rev_key)
+
+
+def _rows_up_to_rev(
+    client: AdoClient, path: str, project: str, *, top: int, last_rev: int | None, budget: RequestBudget | None,
+    key: Callable[[Any], Hashable],
+) -> list[dict[str, Any]]:
+    """The object rows of one item's `$top`/`$skip` list (updates or revisions, each with a `rev`),
+    ending as soon as `last_rev` was seen when it is known."""
     out: list[dict[str, Any]] = []
     highest = 0
 
     def done() -> bool:
         return last_rev is not None and highest >= last_rev
 
-    path = f"_apis/wit/workitems/{int(work_item_id)}/revisions"
-    for page in iter_skip_pages(client, path, project=project, top=top, key=_rev_key, budget=budget, done=done):
-        for revision in page:
-            if isinstance(revision, dict):
-                out.append(revision)
-                rev = revision.get("rev")
+    for page in iter_skip_pages(client, path, project=project, top=top, key=key, budget=budget, done=done):
+        for row in page:
+            if isinstance(row, dict):
+                out.append(row)
+                rev = row.get("rev")
                 if _is_int(rev):
                     highest = max(highest, int(rev))
     return out
