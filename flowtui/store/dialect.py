@@ -9,6 +9,8 @@ lives here, one function or constant per difference, so a second engine is one m
 * `executemany(db, sql, rows)`: one statement for many rows (SQLite: the sqlite3 cursor's own;
   a network engine wants its driver's batched or pipelined form instead of a round trip per row).
 * `distinct(a, b)`: the NULL-safe "differs" test (`IS NOT` in SQLite; `IS DISTINCT FROM` elsewhere).
+* `PostgresDialect`: the same for PostgreSQL (psycopg 3's pipelined `executemany`, `IS DISTINCT FROM`);
+  the rest of what only PostgreSQL understands (advisory locks, its DDL) is in `flowtui.store.postgres`.
 * `integrity_check(full)`, `LIST_TABLES`: the open-time file checks of an SQLite store.
 
 Shared, engine-neutral choices (documented here so a new dialect keeps them): timestamps are BIGINT
@@ -23,7 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from peewee import Database, Expression, SqliteDatabase
+from peewee import Database, Expression, PostgresqlDatabase, SqliteDatabase
 
 #: Connection settings of every SQLite store (see `SqliteDialect.database`).
 SQLITE_PRAGMAS: dict[str, Any] = {
@@ -69,6 +71,26 @@ class SqliteDialect:
 SQLITE = SqliteDialect()
 
 
+class PostgresDialect:
+    """PostgreSQL (12 or newer) through psycopg 3; `database(...)` takes the database name, and the
+    connection arguments come from `flowtui.store.postgres.open_postgres` (URL, keyring)."""
+
+    name = "postgresql"
+
+    def database(self, target: str) -> Database:
+        return PostgresqlDatabase(target)
+
+    def executemany(self, db: Database, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        # psycopg 3's executemany pipelines the statements: one round trip for the batch, not one per row.
+        db.cursor().executemany(sql, rows)
+
+    def distinct(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, "IS DISTINCT FROM", rhs)
+
+
+POSTGRESQL = PostgresDialect()
+
+
 def integrity_check(full: bool) -> str:
     """The SQLite statement that checks a file: every page (`full`) or only the schema_version table."""
     return "PRAGMA quick_check" if full else "PRAGMA quick_check(schema_version)"
@@ -78,6 +100,8 @@ def dialect_for(db: Database) -> Dialect:
     """The dialect of an open Peewee database (ValueError for an engine flowtui does not support)."""
     if isinstance(db, SqliteDatabase):
         return SQLITE
+    if isinstance(db, PostgresqlDatabase):
+        return POSTGRESQL
     raise ValueError(f"flowtui has no SQL dialect for {type(db).__name__}")
 
 

@@ -166,7 +166,8 @@ def kept_revisions(db: Any, ids: Sequence[int], *, changes_only: bool, from_stat
         return (K.select(*fields).join(R, JOIN.CROSS)
                 .where(_all(seek, changed_revisions(db) if changes_only else None)).order_by(K.id, R.rev))
 
-    return shaped(f"kept {changes_only} {from_state}", build, 0).execute(db)
+    # `build` reads the dialect of `db`, so the shape is one per engine (a Batch keeps its first builder)
+    return shaped(f"kept {changes_only} {from_state} {dialect_for(db).name}", build, 0).execute(db)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
