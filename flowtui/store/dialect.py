@@ -21,6 +21,7 @@ the session's temporary schema first), and upserts are `Insert.on_conflict(...)`
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
@@ -89,6 +90,19 @@ class PostgresDialect:
 
 
 POSTGRESQL = PostgresDialect()
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    try:
+        import psycopg
+    except ImportError:  # the postgres extra is not installed: only SQLite stores can be open
+        return (sqlite3.Error,)
+    return (sqlite3.Error, psycopg.Error)
+
+
+#: The errors the drivers raise unwrapped (Peewee wraps only what goes through `execute_sql`; raw
+#: cursors, e.g. `executemany`, raise the driver's own), for the store's error mapping.
+DRIVER_ERRORS: tuple[type[BaseException], ...] = _driver_errors()
 
 
 def integrity_check(full: bool) -> str:

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+
 
 from flowtui.demo import generate_org
 from flowtui.demo.transport import SimulatedAdo
@@ -60,3 +62,38 @@ def test_the_same_sync_gives_identical_reports_and_exports_on_both_engines(pg_ur
     assert set(lite_files) == set(FLOW_FILES)
     assert lite_files["transitions.csv"].count(b"\n") > 10  # a header and many rows: the test compares data
     assert pg_files == lite_files
+
+
+def _terminate_others(url: str) -> int:
+    """Kill every other session on the store's database (a server restart, a lost network)."""
+    import psycopg
+
+    from flowtui.store.pgurl import parse_url
+
+    address = parse_url(url)
+    with psycopg.connect(address.url, autocommit=True) as conn:
+        rows = conn.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                            "WHERE datname = %s AND pid <> pg_backend_pid()", (address.database,)).fetchall()
+    return len(rows)
+
+
+def test_a_lost_connection_is_one_store_error_naming_the_url(pg_url: str) -> None:
+    from flowtui.errors import StoreError
+    from tests.unit.test_store import item
+
+    with open_store(pg_url) as store:
+        with store.transaction():
+            store.upsert_work_items([item(1)])
+        assert [w.id for w in store.work_items()] == [1]
+        assert _terminate_others(pg_url) >= 1
+        with pytest.raises(StoreError, match="Reading the store postgresql://.* failed") as read:
+            store.work_items()
+        assert "reachable" in read.value.message
+    with open_store(pg_url) as store:
+        store.work_items()  # a fresh connection
+        assert _terminate_others(pg_url) >= 1
+        with pytest.raises(StoreError, match="Writing to the store postgresql://.* failed"):
+            with store.transaction():
+                store.upsert_work_items([item(2)])  # a raw executemany: psycopg's own error, unwrapped
+    with open_store(pg_url) as store:
+        assert [w.id for w in store.work_items()] == [1]  # nothing of the failed step was kept
