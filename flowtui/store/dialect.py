@@ -11,6 +11,8 @@ lives here, one function or constant per difference, so a second engine is one m
 * `distinct(a, b)`: the NULL-safe "differs" test (`IS NOT` in SQLite; `IS DISTINCT FROM` elsewhere).
 * `PostgresDialect`: the same for PostgreSQL (psycopg 3's pipelined `executemany`, `IS DISTINCT FROM`);
   the rest of what only PostgreSQL understands (advisory locks, its DDL) is in `flowtui.store.postgres`.
+* `timestamp_sql(col)`, `week_sql(col)`: the two expressions the dashboard views need per engine.
+* `after_copy(db, table, key)`: what `store copy` must do after inserting rows with their own ids.
 * `integrity_check(full)`, `LIST_TABLES`: the open-time file checks of an SQLite store.
 
 Shared, engine-neutral choices (documented here so a new dialect keeps them): timestamps are BIGINT
@@ -53,6 +55,18 @@ class Dialect(Protocol):
         """`lhs` differs from `rhs`, where NULL equals NULL and differs from every value."""
         ...
 
+    def timestamp_sql(self, col: str) -> str:
+        """SQL turning the microsecond column `col` into a UTC timestamp (the dashboard views)."""
+        ...
+
+    def week_sql(self, col: str) -> str:
+        """SQL for the Monday (a date, UTC) of the ISO week of the microsecond column `col`."""
+        ...
+
+    def after_copy(self, db: Database, table: str, key: str) -> None:
+        """After rows were copied into `table` with their own `key` values, make new keys follow them."""
+        ...
+
 
 class SqliteDialect:
     """SQLite (3.33 or newer: `UPDATE ... FROM` and window functions are used)."""
@@ -67,6 +81,15 @@ class SqliteDialect:
 
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         return Expression(lhs, "IS NOT", rhs)
+
+    def timestamp_sql(self, col: str) -> str:
+        return f"datetime({col} / 1000000, 'unixepoch')"
+
+    def week_sql(self, col: str) -> str:
+        return f"date({col} / 1000000, 'unixepoch', 'weekday 0', '-6 days')"
+
+    def after_copy(self, db: Database, table: str, key: str) -> None:
+        pass  # an INTEGER PRIMARY KEY continues after the largest one by itself
 
 
 SQLITE = SqliteDialect()
@@ -87,6 +110,19 @@ class PostgresDialect:
 
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         return Expression(lhs, "IS DISTINCT FROM", rhs)
+
+    def timestamp_sql(self, col: str) -> str:
+        return f"to_timestamp({col} / 1000000.0)"
+
+    def week_sql(self, col: str) -> str:
+        return f"(date_trunc('week', to_timestamp({col} / 1000000.0) AT TIME ZONE 'UTC'))::date"
+
+    def after_copy(self, db: Database, table: str, key: str) -> None:
+        """Move the key's sequence (a SERIAL column) past the largest copied value."""
+        row = db.execute_sql("SELECT pg_get_serial_sequence(%s, %s)", (table, key)).fetchone()
+        if row and row[0]:
+            db.execute_sql(f'SELECT setval(%s, COALESCE((SELECT MAX("{key}") FROM "{table}"), 0) + 1, false)',
+                           (row[0],))
 
 
 POSTGRESQL = PostgresDialect()
