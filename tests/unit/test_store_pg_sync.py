@@ -3,12 +3,14 @@ a real PostgreSQL (the `pg_url` fixture) gives byte-identical metrics JSON and f
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 
 
+from flowtui.cli.main import main
 from flowtui.demo import generate_org
 from flowtui.demo.transport import SimulatedAdo
 from flowtui.export import export
@@ -62,6 +64,27 @@ def test_the_same_sync_gives_identical_reports_and_exports_on_both_engines(pg_ur
     assert set(lite_files) == set(FLOW_FILES)
     assert lite_files["transitions.csv"].count(b"\n") > 10  # a header and many rows: the test compares data
     assert pg_files == lite_files
+
+
+def _cli_metrics(target: Path | str, config: Path, capsys: pytest.CaptureFixture[str]) -> str:
+    capsys.readouterr()
+    code = main(["metrics", "--format", "json", "--db", str(target), "--config", str(config),
+                 "--as-of", "2026-11-20T00:00:00Z", "--from", WINDOW_FROM.isoformat()])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    return out.out
+
+
+def test_flowtui_metrics_json_is_byte_identical_on_both_engines(pg_url: str, tmp_path: Path, xdg,  # noqa: ANN001
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "lite").mkdir()
+    (tmp_path / "pg").mkdir()
+    _sync(tmp_path / "lite", tmp_path / "lite" / "store.sqlite")
+    _sync(tmp_path / "pg", pg_url)
+    lite = _cli_metrics(tmp_path / "lite" / "store.sqlite", tmp_path / "absent.toml", capsys)
+    pg = _cli_metrics(pg_url, tmp_path / "absent.toml", capsys)
+    assert json.loads(lite)["throughput"]["total"] > 0  # the report has completed items to compare
+    assert pg == lite
 
 
 def _terminate_others(url: str) -> int:
