@@ -23,6 +23,7 @@ the session's temporary schema first), and upserts are `Insert.on_conflict(...)`
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
@@ -129,11 +130,13 @@ POSTGRESQL = PostgresDialect()
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
-    try:
-        import psycopg
-    except ImportError:  # the postgres extra is not installed: only SQLite stores can be open
-        return (sqlite3.Error,)
-    return (sqlite3.Error, psycopg.Error)
+    found: list[type[BaseException]] = [sqlite3.Error]
+    for module in ("psycopg", "psycopg2"):  # whichever PostgreSQL driver is installed (none: SQLite only)
+        try:
+            found.append(importlib.import_module(module).Error)
+        except ImportError:
+            pass
+    return tuple(found)
 
 
 #: The errors the drivers raise unwrapped (Peewee wraps only what goes through `execute_sql`; raw

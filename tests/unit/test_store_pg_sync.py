@@ -4,7 +4,7 @@ a real PostgreSQL (the `pg_url` fixture) gives byte-identical metrics JSON and f
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -33,9 +33,10 @@ def _sync(tmp_path: Path, target: Path | str) -> tuple[str, dict[str, bytes], di
     settings = make_settings(tmp_path, sim.base_url, [p.name for p in sim.org.projects])
     fake = FakeTime()
     with open_store(target) as store:
-        summary = run_sync(settings, store, pat=sim.pat, transport=sim.transport, sleep=fake.sleep,
-                           clock=fake.clock, now=NOW)
-        assert summary.status == "success" and not summary.warnings, (summary.first_error, summary.warnings[:3])
+        for now in (NOW - timedelta(days=3), NOW):  # a first sync, then an incremental one (updates, history)
+            summary = run_sync(settings, store, pat=sim.pat, transport=sim.transport, sleep=fake.sleep,
+                               clock=fake.clock, now=now)
+            assert summary.status == "success" and not summary.warnings, (summary.first_error, summary.warnings[:3])
         text = report_from(load_inputs(store, FlowPolicy(), as_of=AS_OF, window_from=WINDOW_FROM)).to_json()
         out = tmp_path / "flow"
         export(store, settings, out, what="flow", as_of=AS_OF, window_from=WINDOW_FROM)
