@@ -20,6 +20,7 @@ from typing import Any
 
 from flowtui.errors import StoreError
 from flowtui.store import models, postgres
+from flowtui.store.dialect import dialect_for
 from flowtui.store.lock import acquire_writer_lock, current_command
 from flowtui.store.store import Store, open_store
 
@@ -109,9 +110,9 @@ def _copy_table(src: Store, dst: Store, table: str, batch: int, progress: Progre
         done += len(rows)
         if progress is not None:
             progress(table, done, total)
-    if postgres.is_postgres(dst.db) and keys == ["id"]:
+    if keys == ["id"]:
         with dst.transaction():
-            postgres.reset_sequences(dst.db, table, "id")
+            dialect_for(dst.db).after_copy(dst.db, table, "id")
 
 
 def copy_store(source: Path | str, target: Path | str, *, batch: int = DEFAULT_BATCH,

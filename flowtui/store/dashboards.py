@@ -10,12 +10,12 @@ the documented surface: add columns at the end, never rename or drop one.
 * `reviewers`        one row per (pull request, reviewer): the vote as a number and as words.
 * `throughput_weekly` items closed per ISO week (weeks start on Monday, UTC), project and type.
 
-Only the timestamp and week expressions differ between the engines (`_SQLITE` / `_POSTGRES`).
+Only the timestamp and week expressions differ between the engines (`Dialect.timestamp_sql`, `Dialect.week_sql`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from flowtui.store.dialect import Dialect
 
 #: The views in creation order (names are part of the documented surface).
 VIEW_NAMES = ("work_item_facts", "pull_requests", "reviewers", "throughput_weekly")
@@ -24,31 +24,9 @@ _DAY_US = "86400000000.0"
 _HOUR_US = "3600000000.0"
 
 
-def _sqlite_ts(col: str) -> str:
-    return f"datetime({col} / 1000000, 'unixepoch')"
-
-
-def _sqlite_week(col: str) -> str:
-    return f"date({col} / 1000000, 'unixepoch', 'weekday 0', '-6 days')"
-
-
-def _pg_ts(col: str) -> str:
-    return f"to_timestamp({col} / 1000000.0)"
-
-
-def _pg_week(col: str) -> str:
-    return f"(date_trunc('week', to_timestamp({col} / 1000000.0) AT TIME ZONE 'UTC'))::date"
-
-
-_ENGINES: dict[str, tuple[Callable[[str], str], Callable[[str], str]]] = {
-    "sqlite": (_sqlite_ts, _sqlite_week),
-    "postgres": (_pg_ts, _pg_week),
-}
-
-
-def view_statements(engine: str) -> list[str]:
-    """The CREATE VIEW statements for `engine` ('sqlite' or 'postgres'), in VIEW_NAMES order."""
-    ts, week = _ENGINES[engine]
+def view_statements(dialect: Dialect) -> list[str]:
+    """The CREATE VIEW statements for the engine of `dialect`, in VIEW_NAMES order."""
+    ts, week = dialect.timestamp_sql, dialect.week_sql
     in_scope = "NOT w.is_deleted AND w.excluded IS NULL"
     return [
         "CREATE VIEW work_item_facts AS SELECT"

@@ -24,7 +24,7 @@ from playhouse.migrate import SchemaMigrator, migrate
 from flowtui.errors import StoreError
 from flowtui.store import models, postgres
 from flowtui.store.dashboards import view_statements
-from flowtui.store.dialect import LIST_TABLES, integrity_check, sqlite_database
+from flowtui.store.dialect import LIST_TABLES, dialect_for, integrity_check, sqlite_database
 from flowtui.store.facts import DEFAULT_BLOCKED_TAG, facts_fingerprint
 from flowtui.store.pgurl import PgAddress
 
@@ -73,7 +73,7 @@ def _migration_3(db: Database) -> None:
 
 def _migration_4(db: Database) -> None:
     """Read-only views for dashboards (see `flowtui.store.dashboards`)."""
-    for statement in view_statements("postgres" if postgres.is_postgres(db) else "sqlite"):
+    for statement in view_statements(dialect_for(db)):
         db.execute_sql(statement)
 
 

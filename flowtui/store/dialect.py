@@ -9,6 +9,10 @@ lives here, one function or constant per difference, so a second engine is one m
 * `executemany(db, sql, rows)`: one statement for many rows (SQLite: the sqlite3 cursor's own;
   a network engine wants its driver's batched or pipelined form instead of a round trip per row).
 * `distinct(a, b)`: the NULL-safe "differs" test (`IS NOT` in SQLite; `IS DISTINCT FROM` elsewhere).
+* `PostgresDialect`: the same for PostgreSQL (psycopg 3's pipelined `executemany`, `IS DISTINCT FROM`);
+  the rest of what only PostgreSQL understands (advisory locks, its DDL) is in `flowtui.store.postgres`.
+* `timestamp_sql(col)`, `week_sql(col)`: the two expressions the dashboard views need per engine.
+* `after_copy(db, table, key)`: what `store copy` must do after inserting rows with their own ids.
 * `integrity_check(full)`, `LIST_TABLES`: the open-time file checks of an SQLite store.
 
 Shared, engine-neutral choices (documented here so a new dialect keeps them): timestamps are BIGINT
@@ -19,11 +23,13 @@ the session's temporary schema first), and upserts are `Insert.on_conflict(...)`
 
 from __future__ import annotations
 
+import importlib
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from peewee import Database, Expression, SqliteDatabase
+from peewee import Database, Expression, PostgresqlDatabase, SqliteDatabase
 
 #: Connection settings of every SQLite store (see `SqliteDialect.database`).
 SQLITE_PRAGMAS: dict[str, Any] = {
@@ -50,6 +56,18 @@ class Dialect(Protocol):
         """`lhs` differs from `rhs`, where NULL equals NULL and differs from every value."""
         ...
 
+    def timestamp_sql(self, col: str) -> str:
+        """SQL turning the microsecond column `col` into a UTC timestamp (the dashboard views)."""
+        ...
+
+    def week_sql(self, col: str) -> str:
+        """SQL for the Monday (a date, UTC) of the ISO week of the microsecond column `col`."""
+        ...
+
+    def after_copy(self, db: Database, table: str, key: str) -> None:
+        """After rows were copied into `table` with their own `key` values, make new keys follow them."""
+        ...
+
 
 class SqliteDialect:
     """SQLite (3.33 or newer: `UPDATE ... FROM` and window functions are used)."""
@@ -65,8 +83,65 @@ class SqliteDialect:
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         return Expression(lhs, "IS NOT", rhs)
 
+    def timestamp_sql(self, col: str) -> str:
+        return f"datetime({col} / 1000000, 'unixepoch')"
+
+    def week_sql(self, col: str) -> str:
+        return f"date({col} / 1000000, 'unixepoch', 'weekday 0', '-6 days')"
+
+    def after_copy(self, db: Database, table: str, key: str) -> None:
+        pass  # an INTEGER PRIMARY KEY continues after the largest one by itself
+
 
 SQLITE = SqliteDialect()
+
+
+class PostgresDialect:
+    """PostgreSQL (12 or newer) through psycopg 3; `database(...)` takes the database name, and the
+    connection arguments come from `flowtui.store.postgres.open_postgres` (URL, keyring)."""
+
+    name = "postgresql"
+
+    def database(self, target: str) -> Database:
+        return PostgresqlDatabase(target)
+
+    def executemany(self, db: Database, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        # psycopg 3's executemany pipelines the statements: one round trip for the batch, not one per row.
+        db.cursor().executemany(sql, rows)
+
+    def distinct(self, lhs: Any, rhs: Any) -> Expression:
+        return Expression(lhs, "IS DISTINCT FROM", rhs)
+
+    def timestamp_sql(self, col: str) -> str:
+        return f"to_timestamp({col} / 1000000.0)"
+
+    def week_sql(self, col: str) -> str:
+        return f"(date_trunc('week', to_timestamp({col} / 1000000.0) AT TIME ZONE 'UTC'))::date"
+
+    def after_copy(self, db: Database, table: str, key: str) -> None:
+        """Move the key's sequence (a SERIAL column) past the largest copied value."""
+        row = db.execute_sql("SELECT pg_get_serial_sequence(%s, %s)", (table, key)).fetchone()
+        if row and row[0]:
+            db.execute_sql(f'SELECT setval(%s, COALESCE((SELECT MAX("{key}") FROM "{table}"), 0) + 1, false)',
+                           (row[0],))
+
+
+POSTGRESQL = PostgresDialect()
+
+
+def _driver_errors() -> tuple[type[BaseException], ...]:
+    found: list[type[BaseException]] = [sqlite3.Error]
+    for module in ("psycopg", "psycopg2"):  # whichever PostgreSQL driver is installed (none: SQLite only)
+        try:
+            found.append(importlib.import_module(module).Error)
+        except ImportError:
+            pass
+    return tuple(found)
+
+
+#: The errors the drivers raise unwrapped (Peewee wraps only what goes through `execute_sql`; raw
+#: cursors, e.g. `executemany`, raise the driver's own), for the store's error mapping.
+DRIVER_ERRORS: tuple[type[BaseException], ...] = _driver_errors()
 
 
 def integrity_check(full: bool) -> str:
@@ -78,6 +153,8 @@ def dialect_for(db: Database) -> Dialect:
     """The dialect of an open Peewee database (ValueError for an engine flowtui does not support)."""
     if isinstance(db, SqliteDatabase):
         return SQLITE
+    if isinstance(db, PostgresqlDatabase):
+        return POSTGRESQL
     raise ValueError(f"flowtui has no SQL dialect for {type(db).__name__}")
 
 

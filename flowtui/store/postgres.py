@@ -1,7 +1,7 @@
 """Everything only PostgreSQL understands: connecting, schema inspection, its DDL, the writer lock.
 
 The SQLite side of the same pieces lives in `database.py` and `lock.py`; the portable schema is the
-Peewee models. (When the store's dialect module lands, these functions become its PostgreSQL half.)
+Peewee models; the SQL expressions that differ per engine are in `flowtui.store.dialect`.
 
 The writer lock is a session-level `pg_try_advisory_lock` taken on a connection of its own, held for
 the whole sync run. PostgreSQL drops it when that connection ends for any reason (the process
@@ -30,11 +30,6 @@ MIGRATION_LOCK_KEY = 0x666C6F77_74756902
 MIGRATION_LOCK_TIMEOUT = "30s"
 #: Holder details are cut to this many characters.
 MAX_FIELD_CHARS = 200
-
-
-def is_postgres(db: object) -> bool:
-    """True when `db` is a PostgreSQL database (peewee)."""
-    return isinstance(db, PostgresqlDatabase)
 
 
 def _driver() -> None:
@@ -127,13 +122,6 @@ def migration_3_tables(db: PostgresqlDatabase) -> None:
         " n_steps INTEGER NOT NULL)"
     )
     db.execute_sql("CREATE TABLE fact_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-
-
-def reset_sequences(db: PostgresqlDatabase, table: str, column: str) -> None:
-    """After rows were copied in with their ids, move the id sequence past the largest one."""
-    row = db.execute_sql("SELECT pg_get_serial_sequence(%s, %s)", (table, column)).fetchone()
-    if row and row[0]:
-        db.execute_sql(f'SELECT setval(%s, COALESCE((SELECT MAX("{column}") FROM "{table}"), 0) + 1, false)', (row[0],))
 
 
 class PgWriterLock:

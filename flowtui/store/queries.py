@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import operator
-import sqlite3
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -38,7 +37,8 @@ from flowtui.errors import StoreError
 from flowtui.store import models as m
 from flowtui.store.batch import Batch, shaped
 from flowtui.store.cursor import Cursor
-from flowtui.store.dialect import dialect_for
+from flowtui.store.dialect import DRIVER_ERRORS, dialect_for
+from flowtui.store.postgres import reason
 from flowtui.store.models import from_micros
 
 W, R, P, V = m.WorkItem, m.Revision, m.PullRequest, m.Reviewer
@@ -166,21 +166,26 @@ def kept_revisions(db: Any, ids: Sequence[int], *, changes_only: bool, from_stat
         return (K.select(*fields).join(R, JOIN.CROSS)
                 .where(_all(seek, changed_revisions(db) if changes_only else None)).order_by(K.id, R.rev))
 
-    return shaped(f"kept {changes_only} {from_state}", build, 0).execute(db)
+    # `build` reads the dialect of `db`, so the shape is one per engine (a Batch keeps its first builder)
+    return shaped(f"kept {changes_only} {from_state} {dialect_for(db).name}", build, 0).execute(db)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _read_errors(method: _F) -> _F:
-    """SQLite errors while reading (a damaged page the open-time checks did not visit, a locked or
-    vanished file) become a StoreError naming the file, so the CLI and the TUI report them in one sentence."""
+    """Driver errors while reading (SQLite: a damaged page the open-time checks did not visit, a locked
+    or vanished file; PostgreSQL: a lost connection, a server shut down) become a StoreError naming the
+    store, so the CLI and the TUI report them in one sentence."""
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
-        except (PeeweeException, sqlite3.DatabaseError) as exc:
+        except (PeeweeException, *DRIVER_ERRORS) as exc:
+            if getattr(self, "address", None) is not None:
+                raise StoreError(f"Reading the store {self.address} failed ({reason(exc)}); check that the "
+                                 "PostgreSQL server is reachable and try again.") from None
             raise StoreError(
                 f"Reading the store {self.path} failed ({exc}); if it is damaged, move it away and run "
                 "`flowtui sync` to rebuild it."

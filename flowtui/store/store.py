@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,6 +12,7 @@ from peewee import PeeweeException
 from flowtui.errors import StoreError
 from flowtui.store.completeness import CompletenessMixin
 from flowtui.store.database import open_database, open_postgres_database
+from flowtui.store.dialect import DRIVER_ERRORS
 from flowtui.store.facts import FactsMixin
 from flowtui.store.pgurl import PgAddress, is_url, parse_url
 from flowtui.store.postgres import reason
@@ -57,7 +57,7 @@ class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin, FactsMixin):
         try:
             with self.db.atomic():
                 yield
-        except (PeeweeException, sqlite3.Error, OSError) as exc:  # raw cursors raise sqlite3 errors unwrapped
+        except (PeeweeException, *DRIVER_ERRORS, OSError) as exc:  # raw cursors raise driver errors unwrapped
             if self.address is not None:
                 raise StoreError(f"Writing to the store {self.address} failed ({reason(exc)}); "
                                  "nothing from this step was kept.") from None

@@ -6,10 +6,11 @@ from __future__ import annotations
 import ast
 import re
 import sqlite3
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from peewee import Database, SqliteDatabase, Value
+from peewee import Database, PostgresqlDatabase, SqliteDatabase, Value
 
 import flowtui.store as store_pkg
 from flowtui.store import database, dialect, open_store
@@ -53,8 +54,9 @@ def test_integrity_checks_and_table_listing_read_a_store(tmp_path: Path) -> None
     assert {"schema_version", "work_item", "revision", "item_history", "item_fact", "fact_meta"} <= tables
 
 
-def test_dialect_for_knows_sqlite_and_refuses_other_engines() -> None:
+def test_dialect_for_knows_sqlite_and_postgresql_and_refuses_other_engines() -> None:
     assert dialect.dialect_for(SqliteDatabase(":memory:")) is dialect.SQLITE
+    assert dialect.dialect_for(PostgresqlDatabase("x")) is dialect.POSTGRESQL
 
     class Other(Database):
         pass
@@ -106,9 +108,9 @@ def test_an_upgraded_store_has_the_schema_of_a_new_one(tmp_path: Path) -> None:
 _SQL_TEXT = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|PRAGMA|WITH)\b")
 
 
-#: Store modules that may hold SQL text besides dialect.py: the PostgreSQL half of the dialect
-#: (postgres.py: advisory locks, the writer table, schema checks; dashboards.py: one CREATE VIEW per
-#: engine) until it moves behind the `Dialect` interface (issue #15 is open for it), and copy.py,
+#: Store modules that may hold SQL text besides dialect.py: postgres.py (advisory locks, the writer
+#: table, schema checks: PostgreSQL-only machinery, not expressions), dashboards.py (the CREATE VIEW
+#: statements, engine-neutral around the dialect's timestamp and week expressions), and copy.py,
 #: whose statements are built per table by name (both engines understand them: row-value keyset
 #: paging and ON CONFLICT), not per model.
 SQL_ALLOWED = {"dialect.py", "postgres.py", "dashboards.py", "copy.py"}
@@ -186,3 +188,53 @@ def test_revisions_of_kept_items_are_sought_through_the_unique_index(tmp_path: P
             plan = " | ".join(r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + sql))
             assert "SEARCH" in plan and "revision_work_item_id_rev" in plan, plan
             assert "SCAN t1" not in plan.replace("SCAN t2", ""), plan
+
+
+# The PostgreSQL half, on a real server (the `pg_url` fixture).
+
+
+@pytest.fixture
+def pg_db(pg_url: str) -> Database:
+    with open_store(pg_url) as store:
+        yield store.db
+
+
+@pytest.mark.parametrize(("lhs", "rhs", "differs"), [
+    (None, None, False), (None, "a", True), ("a", None, True), ("a", "a", False), ("a", "b", True),
+])
+def test_distinct_is_null_safe_on_postgresql(pg_db: Database, lhs: object, rhs: object, differs: bool) -> None:
+    expr = dialect.POSTGRESQL.distinct(Value(lhs, converter=False), Value(rhs, converter=False))
+    sql, params = pg_db.get_sql_context().sql(expr).query()
+    assert pg_db.execute_sql(f"SELECT {sql}", params).fetchone()[0] is differs
+
+
+def test_executemany_on_postgresql_runs_per_row_inside_the_transaction(pg_db: Database) -> None:
+    sql = 'INSERT INTO "organization" ("url", "name") VALUES (%s, %s)'
+    with pytest.raises(RuntimeError), pg_db.atomic():
+        dialect.POSTGRESQL.executemany(pg_db, sql, [(f"u{i}", f"n{i}") for i in range(300)])
+        assert pg_db.execute_sql("SELECT COUNT(*) FROM organization").fetchone()[0] == 300
+        raise RuntimeError("roll back")
+    assert pg_db.execute_sql("SELECT COUNT(*) FROM organization").fetchone()[0] == 0
+
+
+# 2026-11-19 is a Thursday: 13:30:15.5 UTC; its ISO week starts on Monday 2026-11-16.
+_THURSDAY_US = 1_795_095_015_500_000
+
+
+def test_timestamp_and_week_expressions_agree_on_both_engines(pg_db: Database, db: SqliteDatabase) -> None:
+    lite = db.execute_sql(f"SELECT {dialect.SQLITE.timestamp_sql('?')}, {dialect.SQLITE.week_sql('?')}",
+                          (_THURSDAY_US, _THURSDAY_US)).fetchone()
+    assert lite == ("2026-11-19 13:30:15", "2026-11-16")
+    pg = pg_db.execute_sql(f"SELECT {dialect.POSTGRESQL.timestamp_sql('%s')}, {dialect.POSTGRESQL.week_sql('%s')}",
+                           (_THURSDAY_US, _THURSDAY_US)).fetchone()
+    assert pg[0].isoformat() == "2026-11-19T13:30:15.500000+00:00" and pg[1].isoformat() == "2026-11-16"
+
+
+_AT = datetime(2026, 11, 19, tzinfo=UTC)
+
+
+def test_after_copy_moves_the_postgresql_sequence_past_copied_ids(pg_db: Database) -> None:
+    with pg_db.atomic():
+        m.SyncRun.insert(id=41, organization="o", started_at=_AT, status="success").bind(pg_db).execute()
+        dialect.POSTGRESQL.after_copy(pg_db, "sync_run", "id")
+    assert m.SyncRun.insert(organization="o", started_at=_AT, status="running").bind(pg_db).execute() == 42
