@@ -177,3 +177,26 @@ async def test_a_failing_poll_is_one_warning_not_a_modal_per_tick(tmp_path: Path
         del fresh_store.latest_run  # the server is back
         await poll(pilot)
         assert "store not reachable" not in status(app) and app.store_watch_problem is None
+
+
+async def test_a_sync_elsewhere_on_postgresql_is_followed(tmp_path: Path, pg_url: str) -> None:
+    settings = tiny_settings(tmp_path).with_values(ui__store_watch_seconds=NEVER_S, store__url=pg_url)
+    mine, other = open_store(pg_url), open_store(pg_url)
+    app = make_app(settings, store=mine, clock=lambda: AS_OF)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.watch_marker is None and app.foreign_run is None
+        version = app.data_version
+        run_id = other.start_run("https://dev.azure.com/other")  # the advisory writer lock, another session
+        other.db.execute_sql("UPDATE sync_run SET started_at = %s WHERE id = %s",
+                             (to_micros(AS_OF.replace(hour=7, minute=5)), run_id))
+        await poll(pilot)
+        assert "a sync is running elsewhere, started 07:05" in status(app)
+        other.finish_run(run_id, status="failed", first_error="boom")
+        other.db.execute_sql("UPDATE sync_run SET finished_at = %s WHERE id = %s",
+                             (to_micros(AS_OF.replace(hour=7, minute=30)), run_id))
+        await poll(pilot)
+        assert app.foreign_run is None and app.data_version == version + 1
+        assert store_notes(app) == ["The store was updated by a sync that finished at 07:30 (elsewhere; it ended failed)."]
+    other.close()
+    mine.close()
