@@ -21,7 +21,7 @@ from textual.widgets import Static
 from flowtui.app import make_app
 from flowtui.store import open_store
 from flowtui.store.models import to_micros
-from shell_support import AS_OF, SYNCED_AT, tiny_settings
+from shell_support import AS_OF, tiny_settings
 
 SIZE = (120, 40)
 FLOWTUI = Path(sys.executable).with_name("flowtui")
