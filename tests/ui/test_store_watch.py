@@ -200,3 +200,20 @@ async def test_a_sync_elsewhere_on_postgresql_is_followed(tmp_path: Path, pg_url
         assert store_notes(app) == ["The store was updated by a sync that finished at 07:30 (elsewhere; it ended failed)."]
     other.close()
     mine.close()
+
+
+async def test_auto_sync_waits_while_a_sync_runs_elsewhere(tmp_path: Path, fresh_store: Any) -> None:
+    clock = {"t": 1000.0}
+    settings = tiny_settings(tmp_path).with_values(ui__store_watch_seconds=NEVER_S, ui__auto_sync_minutes=10)
+    other = open_store(fresh_store.path)
+    app = make_app(settings, store=fresh_store, clock=lambda: AS_OF, monotonic=lambda: clock["t"])
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        run_id = other.start_run("https://dev.azure.com/other")
+        await poll(pilot)
+        assert app.foreign_run is not None
+        clock["t"] += 10 * 60 + 1  # the background sync is due
+        assert app.auto_sync_tick() is False and not app.sync_running  # the lock is taken: no doomed sync
+        assert app.auto_sync_text() == "auto-sync in 10 min"  # counted again from now
+        other.finish_run(run_id, status="success")
+    other.close()
