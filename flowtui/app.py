@@ -6,6 +6,7 @@ work (sync, keyring, export) runs in thread workers that only post messages (`fl
 handlers here own the state. Every worker failure — the App's own and every screen's (screens
 post `BackgroundTaskFailed`, see `flowtui.screens.worker_errors`) — lands in `report_failure`, which
 logs it and maps configuration / authentication problems to a modal and everything else to a notification.
+Syncs run by other processes on the same store are followed by `StoreWatch` (`ui.store_watch_seconds`).
 """
 
 from __future__ import annotations
