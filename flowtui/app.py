@@ -6,6 +6,7 @@ work (sync, keyring, export) runs in thread workers that only post messages (`fl
 handlers here own the state. Every worker failure — the App's own and every screen's (screens
 post `BackgroundTaskFailed`, see `flowtui.screens.worker_errors`) — lands in `report_failure`, which
 logs it and maps configuration / authentication problems to a modal and everything else to a notification.
+Syncs run by other processes on the same store are followed by `StoreWatch` (`ui.store_watch_seconds`).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from flowtui.domain import SavedView, ViewFilter
 from flowtui.errors import AuthError, ConfigError, FlowtuiError, SecretStoreError, StoreError
 from flowtui.messages import BackgroundTaskFailed, DataChanged, ExportDone, SyncFinished, SyncProgressed, SyncStarted
 from flowtui.screens.app_prefs import AUTO_SYNC_TICK_S, AppPreferences
+from flowtui.screens.store_watch import StoreWatch
 from flowtui.screens.worker_errors import describe_error, worker_label
 from flowtui.reporting.filters import find_view, next_view, read_last_view, write_last_view
 from flowtui.store import Store, open_store
@@ -63,7 +65,7 @@ def _lazy(module: str, name: str) -> Callable[[], Any]:
     return factory
 
 
-class FlowApp(AppPreferences, App[int]):
+class FlowApp(AppPreferences, StoreWatch, App[int]):
     """flowtui's TUI. Build it with `make_app`; screens read `settings`, `store`, `now()`, `data_version`."""
 
     TITLE = "flowtui"
@@ -132,6 +134,7 @@ class FlowApp(AppPreferences, App[int]):
         #: True while the running sync was started by the background refresh (not by a key).
         self.sync_background = False
         self._saved_theme = settings.ui.theme
+        self._init_store_watch()  # `ui.store_watch_seconds`: follows syncs run by other processes
 
     # ---- shared state ------------------------------------------------------------------------
     def now(self) -> datetime:
@@ -169,6 +172,7 @@ class FlowApp(AppPreferences, App[int]):
         if self.settings.ui.auto_sync_minutes:
             self._schedule_auto_sync()
             self.set_interval(AUTO_SYNC_TICK_S, self.auto_sync_tick)
+        self._start_store_watch()
 
     # ---- the filter state --------------------------------------------------------------------
     def set_view_filter(self, view_filter: ViewFilter, *, view: str | None = None) -> None:
@@ -395,6 +399,7 @@ class FlowApp(AppPreferences, App[int]):
         summary = message.summary
         self.sync_running = False
         self.last_summary = summary
+        self.own_run_finished(summary.run_id)
         self._schedule_auto_sync()  # the next background sync counts from the end of this one
         self.sync_board.finish(summary.elapsed_s)
         self.sync_signal.publish(message)
@@ -433,6 +438,7 @@ class FlowApp(AppPreferences, App[int]):
         error = worker.error
         if worker.group == "sync":
             self.sync_running = False
+            self.own_run_finished(None)
             self._schedule_auto_sync()
             self.sync_error = error
             self.sync_board.finish(time.monotonic() - (self.sync_board.started_at or time.monotonic()))

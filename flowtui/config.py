@@ -303,6 +303,7 @@ KEYS: tuple[Key, ...] = (
     Key("ui", "keymap", {}, "Binding id -> keys, applied with App.set_keymap.", _keymap, "a table of binding id = \"keys\""),
     Key("ui", "theme", "textual-dark", "The TUI's colour theme (any name the command palette's theme picker lists); the picker saves it here.", _theme, "a theme name such as textual-dark or textual-light"),
     Key("ui", "auto_sync_minutes", 0, "Re-sync in the background every N minutes while the TUI is open; 0 = off.", _int_range(0, 1440), "a whole number from 0 (off) to 1440"),
+    Key("ui", "store_watch_seconds", 15, "While the TUI is open, check every N seconds (one small query) whether another process synced the store, and refresh when it did; 0 = off.", _int_range(0, 3600), "a whole number from 0 (off) to 3600"),
     Key("ui", "views", [], "Saved views: named filter sets, switched with v or the palette (\"view: NAME\").", _views,
         f"a list of [[ui.views]] tables with {VIEW_FIELDS_ALLOWED}"),
 )
@@ -378,6 +379,8 @@ class UiSettings:
     theme: str
     #: Minutes between background syncs while the app is open (0 = never).
     auto_sync_minutes: int
+    #: Seconds between checks for a sync run by another process (0 = never; see `flowtui.screens.store_watch`).
+    store_watch_seconds: int
     #: `[[ui.views]]` entries as validated tables (see `saved_views`).
     views: list[dict[str, Any]]
 

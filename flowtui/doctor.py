@@ -6,7 +6,8 @@ source and the keyring backend (backends that keep secrets in plain files are fl
 and the proxy in effect; the organization (one `_apis/projects?$top=1`) and the api-version in use;
 each configured project (one request each for: the project, its work item types = Work Items read,
 its repositories = Code read); the store (read without writing: schema version, size, last
-successful sync, data health); the log file.
+successful sync, data health; for a PostgreSQL store also the server version, reachability and
+who holds the writer lock); the log file.
 
 Bounds: every request goes through the normal `AdoClient` with at most `MAX_ATTEMPTS` attempts,
 `MAX_WAIT_S` seconds of throttle/retry waiting and a per-request timeout of at most `MAX_TIMEOUT_S`;
@@ -226,16 +227,17 @@ def _project(d: Diagnosis, client: Any, name: str, settings: Settings, get_proje
 
 
 def _store(d: Diagnosis, settings: Settings, as_of: datetime | None) -> None:
-    from flowtui.store import open_store
     from flowtui.store.database import current_version, schema_version_of
 
+    if isinstance(settings.store_target, str):
+        _pg_store(d, settings, settings.store_target, as_of)
+        return
     path = settings.db_path
     section: dict[str, Any] = {"path": str(path), "source": settings.db_source, "exists": path.is_file()}
     d.sections["store"] = section
     d.sections["data_health"] = {}
     if not path.is_file():
-        section["note"] = "no data yet — run `flowtui sync`"
-        d.sections["data_health"] = {"no_data": {"count": 1, "message": "no data yet — run sync"}}
+        _no_data(d, section)
         return
     wal = path.with_name(path.name + "-wal")
     section["size_bytes"] = path.stat().st_size + (wal.stat().st_size if wal.is_file() else 0)
@@ -246,15 +248,93 @@ def _store(d: Diagnosis, settings: Settings, as_of: datetime | None) -> None:
         section["schema_version_supported"] = current_version()
         if version > current_version():
             fix = "Upgrade flowtui (`pip install -U flowtui`), or point --db at another store."
-        with open_store(path) as store:  # refuses a newer schema; an older one is upgraded, as any command does
-            last = store.last_successful_sync()
-            runs = store.sync_runs(1)
-            section["last_successful_sync"] = last.isoformat() if last else None
-            section["last_run"] = ({"status": runs[0].status, "started_at": runs[0].started_at.isoformat(),
-                                    "first_error": runs[0].first_error} if runs else None)
-            _health(d, settings, store, as_of)
+        _runs_and_health(d, section, settings, path, as_of)
     except StoreError as exc:
         d.problem("store", exc.message, fix)
+
+
+def _no_data(d: Diagnosis, section: dict[str, Any]) -> None:
+    section["note"] = "no data yet — run `flowtui sync`"
+    d.sections["data_health"] = {"no_data": {"count": 1, "message": "no data yet — run sync"}}
+
+
+def _runs_and_health(d: Diagnosis, section: dict[str, Any], settings: Settings, target: Path | str,
+                     as_of: datetime | None) -> None:
+    """Last sync, last run and the data-health findings (the store opened as any command opens it:
+    a newer schema is refused, an older one upgraded)."""
+    from flowtui.store import open_store
+
+    with open_store(target) as store:
+        last = store.last_successful_sync()
+        runs = store.sync_runs(1)
+        section["last_successful_sync"] = last.isoformat() if last else None
+        section["last_run"] = ({"status": runs[0].status, "started_at": runs[0].started_at.isoformat(),
+                                "first_error": runs[0].first_error} if runs else None)
+        _health(d, settings, store, as_of)
+
+
+#: What to do when a PostgreSQL store cannot be opened, by what the driver said (first match wins).
+PG_FIXES = (
+    (("postgres extra",), "Install the driver: pip install 'flowtui[postgres]'."),
+    (("password authentication failed", "no password supplied", "authentication failed", "role "),
+     "Check the user in store.url and store its password in the keyring (service flowtui-db, user = the "
+     "store URL), PGPASSWORD or ~/.pgpass — never in the URL."),
+    (("does not exist",), "Create the database on the server (createdb NAME) or correct its name in store.url."),
+    (("ssl", "certificate"), "Check sslmode (and sslrootcert) in store.url against what the server offers."),
+)
+PG_UNREACHABLE_FIX = ("Start the PostgreSQL server, or correct the host and port in store.url / FLOWTUI_DB_URL "
+                      "(check the network and any firewall in between).")
+
+
+def _pg_fix(message: str) -> str:
+    text = message.lower()
+    return next((fix for words, fix in PG_FIXES if any(w in text for w in words)), PG_UNREACHABLE_FIX)
+
+
+def _pg_store(d: Diagnosis, settings: Settings, url: str, as_of: datetime | None) -> None:
+    """A PostgreSQL store: URL (it never holds a password), reachability, server version, schema
+    version, the writer lock's holder, then the runs and data health as for SQLite. Nothing is
+    written unless the store is older than this flowtui (opened then as any command opens it)."""
+    from flowtui.store import postgres
+    from flowtui.store.database import current_version
+    from flowtui.store.pgurl import parse_url
+
+    section: dict[str, Any] = {"engine": "postgresql", "url": url, "source": settings.sources.get("store.url")}
+    d.sections["store"] = section
+    d.sections["data_health"] = {}
+    try:
+        address = parse_url(url)
+        db = postgres.open_postgres(address)
+    except StoreError as exc:
+        section["reachable"] = "no"
+        d.problem("store", exc.message, _pg_fix(exc.message))
+        return
+    section["reachable"] = "yes"
+    try:
+        section["server_version"] = postgres.server_version(db)
+        version = postgres.schema_version(db, address)
+        section["schema_version"] = version
+        section["schema_version_supported"] = current_version()
+        section["writer"] = postgres.writer_holder(db) or "none (no sync is writing now)"
+    except StoreError as exc:
+        d.problem("store", exc.message, "Point store.url at an empty database or at a flowtui store.")
+        return
+    except Exception as exc:  # noqa: BLE001 - the server went away between two statements
+        d.problem("store", f"Reading the store {address} failed ({postgres.reason(exc)}).", PG_UNREACHABLE_FIX)
+        return
+    finally:
+        db.close()
+    if version == 0:
+        _no_data(d, section)
+        return
+    if version > current_version():
+        d.problem("store", f"The store {address} was written by a newer flowtui (schema {version}, this one "
+                  f"knows {current_version()}).", "Upgrade flowtui (`pip install -U flowtui`).")
+        return
+    try:
+        _runs_and_health(d, section, settings, url, as_of)
+    except StoreError as exc:
+        d.problem("store", exc.message, _pg_fix(exc.message))
 
 
 def _health(d: Diagnosis, settings: Settings, store: Any, as_of: datetime | None) -> None:

@@ -246,6 +246,17 @@ class SyncRun:
     error_project: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RunMarker:
+    """The newest sync run record in a store, as cheap to read as a row: what a TUI watches to notice
+    that another process synced (or is syncing) the store it reads (`Store.latest_run`)."""
+
+    id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class HistoryHealth:
     """What the store knows about history completeness (`Store.history_health`): items backfilled,

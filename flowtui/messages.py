@@ -99,3 +99,13 @@ __all__ = [
     "SyncStarted",
     "BackgroundTaskFailed",
 ]
+
+
+class StoreMarkerRead(Message):
+    """One `ui.store_watch_seconds` poll finished: the newest run record (None: no run yet), or the
+    error that made the poll fail (see `flowtui.screens.store_watch`)."""
+
+    def __init__(self, marker: Any, error: BaseException | None = None) -> None:
+        super().__init__()
+        self.marker = marker
+        self.error = error

@@ -5,7 +5,8 @@ Theme: the app starts in `ui.theme` (textual-dark on first run; an unknown name 
 warning) and every theme picked in the command palette is written back to config.toml with the
 tomlkit writer, so comments and order survive. Background refresh: every `AUTO_SYNC_TICK_S` the app checks
 whether `ui.auto_sync_minutes` have passed since the last sync ended (on an injectable seconds clock) and,
-when no sync runs, starts one without leaving the current view; the status bar shows the countdown
+when no sync runs (here, or elsewhere on the same store: then it counts again from now), starts one
+without leaving the current view; the status bar shows the countdown
 and "syncing…". A sync in progress (manual or background) is never doubled.
 """
 
@@ -80,6 +81,9 @@ class AppPreferences:
         due = self.auto_sync_due
         if due is None or self.sync_running or self._monotonic() < due:
             self._redraw_status()
+            return False
+        if getattr(self, "foreign_run", None) is not None:
+            self._schedule_auto_sync()  # another process is syncing this store: its run is our refresh
             return False
         return self.start_sync(background=True)
 

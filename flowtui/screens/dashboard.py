@@ -59,6 +59,8 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.shown_version = -1
         self.data: DashboardData | None = None
         self.notes_shown = True
+        #: The meta line as last computed (markup of our own; server text never goes in it).
+        self._meta = ""
 
     def compose(self) -> ComposeResult:
         yield StatusBar()
@@ -82,6 +84,9 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         self.query_one("#dashboard-charts").display = False
         self.query_one("#dashboard-empty").display = False
         self.query_one("#dashboard-meta", Static).update("[dim]Computing the report…[/]")
+        app: Any = self.app
+        if hasattr(app, "store_watch_signal"):
+            app.store_watch_signal.subscribe(self, lambda _run: self._draw_meta())
         # Paint the first frame before the report worker starts competing for the GIL.
         self.call_after_refresh(self.reload)
 
@@ -110,6 +115,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         """Recompute the dashboard from the store in a worker."""
         app: Any = self.app
         self.shown_version = app.data_version
+        self._meta = ""
         self.query_one("#dashboard-meta", Static).update("[dim]Computing the report…[/]")
         self._compute(app.store, app.settings, app.now(), app.data_version, app.view_filter)
 
@@ -140,7 +146,7 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         empty.display, table.display = data.empty, not data.empty
         self._draw_charts(data)
         if data.empty:
-            self.query_one("#dashboard-meta", Static).update(f"[dim]{age}[/]")
+            self._draw_meta(f"[dim]{age}[/]")
             self.query_one("#dashboard-notes", Static).update("")
             return
         r = data.report
@@ -148,11 +154,23 @@ class DashboardScreen(ReportsWorkerErrors, Screen):
         meta = (f"[b]{r.window.from_} → {r.window.to}[/] ({r.window.timezone})   "
                 f"{r.counts.items:,} items · {r.counts.completed_in_window:,} done in window · "
                 f"{r.pull_requests.completed_in_window:,} PRs   [dim]{age}[/]")
-        self.query_one("#dashboard-meta", Static).update(meta)
+        self._draw_meta(meta)
         self.notes_shown = self.size.width >= NOTES_MIN_WIDTH
         table.show_kpis(data.kpis, notes=self.notes_shown)
         self.query_one("#dashboard-notes", Static).update(notes_text(r))
 
+
+    def _draw_meta(self, meta: str | None = None) -> None:
+        """The window, counts and data age, then (when the store watch has one) "a sync is running
+        elsewhere, started HH:MM" or the store warning, on the same line."""
+        if meta is not None:
+            self._meta = meta
+        if not self._meta:
+            return  # still computing: that line stays until the report is ready
+        app: Any = self.app
+        watch = app.store_watch_text() if hasattr(app, "store_watch_text") else ""
+        self.query_one("#dashboard-meta", Static).update(
+            f"{self._meta}   [b yellow]{watch}[/]" if watch else self._meta)
 
     def _draw_charts(self, data: DashboardData) -> None:
         self._show_charts()

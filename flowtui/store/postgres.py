@@ -165,7 +165,7 @@ def acquire_pg_writer_lock(address: PgAddress, command: str) -> PgWriterLock:
     import psycopg
 
     try:
-        conn = psycopg.connect(autocommit=True, **connect_kwargs(address))
+        conn = psycopg.connect(autocommit=True, dbname=address.database, **connect_kwargs(address))
     except Exception as exc:
         raise StoreError(f"The store {address} cannot be opened ({reason(exc)}).") from None
     try:
@@ -210,3 +210,28 @@ def _describe_holder(cur: Any) -> str:
     if command:
         text += f": {_printable(command)}"
     return text
+
+
+def server_version(db: PostgresqlDatabase) -> str:
+    """The server's version as it reports it (`SHOW server_version`, e.g. "16.4")."""
+    row = db.execute_sql("SHOW server_version").fetchone()
+    return _printable(row[0]) if row else "unknown"
+
+
+def writer_holder(db: PostgresqlDatabase) -> str | None:
+    """Who holds the store's writer lock right now ("pid 4242 on build-7, since …: flowtui sync"), or None.
+
+    Read from `pg_locks` (the advisory lock itself, so a holder that died is never reported) and the
+    holder table; nothing is locked or written.
+    """
+    held = db.execute_sql(
+        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+        "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+        "AND classid = %s::oid AND objid = %s::oid",
+        (WRITER_LOCK_KEY >> 32, WRITER_LOCK_KEY & 0xFFFFFFFF),
+    ).fetchone()
+    if not held or not held[0]:
+        return None
+    if db.execute_sql("SELECT to_regclass('flowtui_writer') IS NOT NULL").fetchone()[0]:
+        return _describe_holder(db.cursor())
+    return "its details are not available yet"

@@ -28,6 +28,7 @@ from flowtui.domain import (
     Repository,
     Reviewer,
     Revision,
+    RunMarker,
     StateCategory,
     SyncRun,
     WorkItem,
@@ -419,6 +420,15 @@ class ReadMixin:
                                    S.revisions, S.pull_requests, S.requests, S.throttled_seconds, S.warnings,
                                    S.first_error, S.error_project).order_by(S.id.desc()).limit(limit))
         return [SyncRun(r[0], from_micros(r[1]), r[2], from_micros(r[3]), *r[4:]) for r in rows]
+
+    def latest_run(self) -> RunMarker | None:
+        """The newest run record's id, status and times (one primary-key row), or None before any sync."""
+        S = m.SyncRun
+        rows = self._rows(S.select(S.id, S.status, S.started_at, S.finished_at).order_by(S.id.desc()).limit(1))
+        if not rows:
+            return None
+        run_id, status, started, finished = rows[0]
+        return RunMarker(int(run_id), str(status), from_micros(started), from_micros(finished))
 
     def last_successful_sync(self) -> datetime | None:
         S = m.SyncRun

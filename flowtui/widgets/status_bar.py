@@ -16,7 +16,7 @@ from flowtui.widgets.theme_colors import app_palette, recolor
 
 
 class StatusBar(Static):
-    """`1 Dashboard  2 Work items …   contoso · DEMO · syncing…`."""
+    """`1 Dashboard  2 Work items …   contoso · DEMO · syncing…` (or "a sync is running elsewhere, started HH:MM")."""
 
     DEFAULT_CSS = """
     StatusBar { dock: top; height: 1; background: $panel; color: $text; padding: 0 1; }
@@ -30,6 +30,8 @@ class StatusBar(Static):
         app.theme_changed_signal.subscribe(self, lambda _theme: self.redraw())
         if hasattr(app, "filter_signal"):
             app.filter_signal.subscribe(self, lambda _vf: self.redraw())
+        if hasattr(app, "store_watch_signal"):
+            app.store_watch_signal.subscribe(self, lambda _run: self.redraw())
         self.redraw()
 
     def redraw(self) -> None:
@@ -60,6 +62,9 @@ class StatusBar(Static):
             right.append("  DEMO", style="bold yellow")
         if getattr(app, "sync_running", False):
             right.append("  syncing…", style="bold green")
+        watch = app.store_watch_text() if hasattr(app, "store_watch_text") else ""
+        if watch:
+            right.append(f"  {watch}", style="bold yellow")
         auto = app.auto_sync_text() if hasattr(app, "auto_sync_text") else ""
         if auto:
             right.append(f"  {auto}", style="dim")

@@ -192,6 +192,9 @@ _BAD_VALUES = [
     ("ui", "auto_sync_minutes = -5", "ui.auto_sync_minutes", "-5", "0 (off) to 1440"),
     ("ui", "auto_sync_minutes = 1441", "ui.auto_sync_minutes", "1441", "0 (off) to 1440"),
     ("ui", 'auto_sync_minutes = "often"', "ui.auto_sync_minutes", "often", "0 (off) to 1440"),
+    ("ui", "store_watch_seconds = -1", "ui.store_watch_seconds", "-1", "0 (off) to 3600"),
+    ("ui", "store_watch_seconds = 3601", "ui.store_watch_seconds", "3601", "0 (off) to 3600"),
+    ("ui", 'store_watch_seconds = "often"', "ui.store_watch_seconds", "often", "0 (off) to 3600"),
     ("ui", 'views = [{name = "A", tag = ""}]', "ui.views", "views[0].tag = ''", "[[ui.views]] tables"),
 ]
 
