@@ -13,7 +13,9 @@ printed beside them for comparison; the issue sets no separate PostgreSQL budget
 outputs differ, a sync fails, or an SQLite budget is missed.
 
 The PostgreSQL server is a throw-away one started from initdb/pg_ctl (`tests/pg_server.py`, as the
-test fixtures do), or the database at `--pg-url` (it must be empty; nothing is dropped there).
+test fixtures do, but with PostgreSQL's durable defaults — fsync and synchronous commit on — where the
+tests turn them off), on this machine over loopback TCP; or the database at `--pg-url` (it must be
+empty; nothing is dropped there).
 
     python benchmarks/store_engines_bench.py [--size large|default] [--seed 7] [--runs 3] [--pg-url URL]
 """
@@ -23,7 +25,6 @@ from __future__ import annotations
 import argparse
 import filecmp
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -76,25 +77,29 @@ def _run(argv: list[str]) -> tuple[bytes, float, float]:
     """Run a flowtui command; its stdout, wall seconds and peak RSS (MB). Exits on failure."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWTUI_", "PG"))}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "flowtui", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            env=env)
-    out, err = proc.communicate(timeout=600)
-    wall = time.perf_counter() - t0
+    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, "-m", "flowtui", *argv], stdout=out_file, stderr=err_file, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)  # this command's own peak RSS (not every child's so far)
+        wall = time.perf_counter() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out_file.seek(0)
+        err_file.seek(0)
+        out, err = out_file.read(), err_file.read()
     if proc.returncode != 0:
         sys.exit(f"`flowtui {' '.join(argv)}` failed ({proc.returncode}): {err.decode(errors='replace')[-2000:]}")
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    return out, wall, rss
+    return out, wall, usage.ru_maxrss / 1024
 
 
 def metrics(target: Path | str, as_of: str, config: Path, runs: int) -> tuple[bytes, list[float], float]:
-    """`flowtui metrics --format json` `runs` times against `target`: its output, wall times, peak RSS so far."""
+    """`flowtui metrics --format json` `runs` times against `target`: its output, wall times, peak RSS."""
     argv = ["metrics", "--format", "json", "--db", str(target), "--config", str(config), "--as-of", as_of]
     outputs, walls, rss = [], [], 0.0
     for _ in range(runs):
-        out, wall, rss = _run(argv)
+        out, wall, peak = _run(argv)
         outputs.append(out)
         walls.append(wall)
+        rss = max(rss, peak)
     if len(set(outputs)) != 1:
         sys.exit(f"metrics on {target} printed different JSON on repeated runs")
     return outputs[0], walls, rss
@@ -126,7 +131,7 @@ def main() -> int:
     if not pg_url:
         from tests.pg_server import start_server
 
-        server = start_server()
+        server = start_server(durable=True)
         pg_url = server.create_database("bench")
     failures: list[str] = []
     try:
@@ -153,9 +158,9 @@ def main() -> int:
         line("store step, wall s", "store_wall", ".1f")
         line("store writes, revisions/s (wall)", "rate_wall", ",.0f")
         line("store writes, revisions/s (CPU)", "rate_cpu", ",.0f", f">= {REVISIONS_PER_S_BUDGET:,}/s (SQLite)")
-        line(f"metrics --format json, median s", "metrics_wall", ".2f", f"<= {METRICS_WALL_BUDGET_S:.1f} s (100k store)")
+        line("metrics --format json, median s", "metrics_wall", ".2f", f"<= {METRICS_WALL_BUDGET_S:.1f} s (100k store)")
         line("metrics --format json, best s", "metrics_min", ".2f")
-        line("peak RSS of the commands, MB", "metrics_rss", ".0f")
+        line("metrics peak RSS, MB", "metrics_rss", ".0f")
         line("export files", "files", ".0f")
 
         same_json = json_out["SQLite"] == json_out["PostgreSQL"]

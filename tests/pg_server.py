@@ -85,8 +85,12 @@ class PgServer:
             shutil.rmtree(self.root, ignore_errors=True)
 
 
-def start_server() -> PgServer:
-    """Start a server, or raise RuntimeError with the reason (missing binaries, a failed start)."""
+def start_server(*, durable: bool = False) -> PgServer:
+    """Start a server, or raise RuntimeError with the reason (missing binaries, a failed start).
+
+    Tests want speed: by default the server does not fsync (a crash of a throw-away server loses
+    nothing anyone needs). `durable=True` keeps PostgreSQL's own defaults (fsync, synchronous
+    commit, full-page writes), as a team's real server runs — the benchmarks use that."""
     initdb, pg_ctl = find_binary("initdb"), find_binary("pg_ctl")
     if not initdb or not pg_ctl:
         raise RuntimeError("PostgreSQL's initdb/pg_ctl are not on PATH nor under /usr/lib/postgresql/*/bin")
@@ -109,8 +113,9 @@ def start_server() -> PgServer:
         last = ""
         for _attempt in range(3):  # a free port can be taken between the check and the bind
             server.port = _free_port()
-            options = (f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off "
-                       "-c synchronous_commit=off -c full_page_writes=off")
+            options = f"-p {server.port} -k {root} -c listen_addresses=127.0.0.1"
+            if not durable:
+                options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
             done = subprocess.run([*as_user, pg_ctl, "-D", str(server.data), "-o", options, "-l",
                                    str(root / "server.log"), "-w", "-t", str(START_TIMEOUT_S), "start"],
                                   capture_output=True, text=True, timeout=START_TIMEOUT_S + 10, check=False)
