@@ -96,8 +96,8 @@ def test_deletes_restores_moves_and_type_changes_between_syncs_equal_a_fresh_syn
 
 
 def test_per_project_streams_when_the_org_stream_is_missing_complete_moves_and_deletes(tmp_path: Path, store_targets) -> None:  # noqa: ANN001
-    inc_store, fresh_store = store_targets("inc"), store_targets("fresh")
     """A server without the organization-level stream: per-project streams, moves backfilled."""
+    inc_store, fresh_store = store_targets("inc"), store_targets("fresh")
     sim = real_sim(Faults(no_org_revisions=True))
     org = sim.org
     web, platform = "Fabrikam Web", "Contoso Platform"
