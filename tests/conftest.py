@@ -183,7 +183,8 @@ def pg_url(pg_server: object) -> Iterator[str]:
 
 # --- Engine-neutral stores: the store and sync suites run on SQLite and on PostgreSQL ----------------------
 # `store_engine` is parametrised (`sqlite`, `postgresql`); `store_targets` makes as many stores as a test
-# needs (`store_targets("cut")`: a path under tmp_path, or a new database dropped after the test);
+# needs (`store_targets("cut")`: a path under tmp_path, or a new database dropped after the test, copied from
+# a template database that holds a new migrated store: ~0.04 s instead of ~0.45 s to create and migrate);
 # `store_target` is the test's first one and `store` is it opened. The PostgreSQL half skips (fails in CI)
 # like `pg_url` when no server can be started.
 
@@ -204,7 +205,7 @@ def store_targets(store_engine: str, tmp_path: Path, request: pytest.FixtureRequ
     def new(name: str = "store") -> Path | str:
         if server is None:
             return tmp_path / name / "store.sqlite"
-        url = server.create_database()  # type: ignore[attr-defined]
+        url = server.create_database(template=server.store_template())  # type: ignore[attr-defined]
         made.append(url)
         return url
 

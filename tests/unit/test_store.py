@@ -572,7 +572,7 @@ def read_only_catalogue(request: pytest.FixtureRequest, tmp_path_factory: pytest
         target: Path | str = tmp_path_factory.mktemp("catalogue") / "c.sqlite"
     else:
         server = request.getfixturevalue("pg_server")
-        target = server.create_database()
+        target = server.create_database(template=server.store_template())
     try:
         with open_store(target) as s:
             yield _fill_catalogue(s)
