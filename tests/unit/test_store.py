@@ -670,6 +670,28 @@ def test_pull_requests_with_reviewers_and_filters(store: Store) -> None:
     assert (active.is_draft, active.closed_at, active.created_at) == (True, None, at(0))
 
 
+def test_text_sorts_by_code_point_on_every_engine(store: Store) -> None:
+    """SQLite's BINARY order, also on a PostgreSQL whose own collation is a language's (the test server's
+    template database is en-US, as a team server often is: there 'apple' would sort before 'Banana')."""
+    org = "https://dev.azure.com/acme"
+    with store.transaction():
+        store.upsert_work_items([item(1, title="apple"), item(2, title="Banana"), item(3, title="_x"),
+                                 item(4, title="\u00c9mile"), item(5, title="zeta")])
+        store.upsert_projects([Project("p1", "web", org), Project("p2", "Web2", org), Project("p3", "api", org)])
+        store.upsert_identities([Identity("bob", "b", None), Identity("Carol", "C", None), Identity("alice", "a", None)])
+        store.upsert_state_categories([StateCategory("Web", "Bug", s, "InProgress", 1) for s in ("active", "Blocked")])
+        store.upsert_pull_requests([pr("web-2"), pr("Web-1"), pr("api-3", (("bob", 0), ("Carol", 5)))])
+    # code points: "B" 0x42 < "_" 0x5F < "a" 0x61 < "z" 0x7A < "\u00c9" 0xC9
+    assert [w.title for w in store.work_items(order_by="title")] == ["Banana", "_x", "apple", "zeta", "\u00c9mile"]
+    assert [w.title for w in store.work_items(order_by="title", descending=True)] == [
+        "\u00c9mile", "zeta", "apple", "_x", "Banana"]
+    assert [p.name for p in store.projects()] == ["Web2", "api", "web"]
+    assert [i.id for i in store.identities()] == ["Carol", "alice", "bob"]
+    assert [c.state for c in store.state_categories()] == ["Blocked", "active"]
+    assert [p.uid for p in store.pull_requests()] == ["Web-1", "api-3", "web-2"]
+    assert [r.user_id for r in store.pull_requests()[1].reviewers] == ["Carol", "bob"]
+
+
 # --- several stores, several threads ------------------------------------------------------------
 
 
