@@ -173,8 +173,9 @@ def pg_server() -> Iterator[object]:
 
 @pytest.fixture
 def pg_url(pg_server: object) -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database (no password in it; trust authentication)."""
-    url = pg_server.create_database()  # type: ignore[attr-defined]
+    """The URL of a new, empty PostgreSQL database (no password in it; trust authentication) whose default
+    collation is ICU en-US (PostgreSQL 15+), as on a team server set up in English."""
+    url = pg_server.create_database(icu_locale="en-US")  # type: ignore[attr-defined]
     try:
         yield url
     finally:
