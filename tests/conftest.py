@@ -173,9 +173,60 @@ def pg_server() -> Iterator[object]:
 
 @pytest.fixture
 def pg_url(pg_server: object) -> Iterator[str]:
-    """The URL of a new, empty PostgreSQL database (no password in it; trust authentication)."""
-    url = pg_server.create_database()  # type: ignore[attr-defined]
+    """The URL of a new, empty PostgreSQL database (no password in it; trust authentication) whose default
+    collation is ICU en-US (PostgreSQL 15+), as on a team server set up in English."""
+    url = pg_server.create_database(icu_locale="en-US")  # type: ignore[attr-defined]
     try:
         yield url
     finally:
         pg_server.drop_database(url)  # type: ignore[attr-defined]
+
+
+# --- Engine-neutral stores: the store and sync suites run on SQLite and on PostgreSQL ----------------------
+# `store_engine` is parametrised (`sqlite`, `postgresql`); `store_targets` makes as many stores as a test
+# needs (`store_targets("cut")`: a path under tmp_path, or a new database dropped after the test, copied from
+# a template database that holds a new migrated store: ~0.04 s instead of ~0.45 s to create and migrate);
+# `store_target` is the test's first one and `store` is it opened. The PostgreSQL half skips (fails in CI)
+# like `pg_url` when no server can be started.
+
+STORE_ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(params=STORE_ENGINES)
+def store_engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture
+def store_targets(store_engine: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Callable[..., Path | str]]:
+    """`store_targets(name="store")`: a new store location on the test's engine (a path or a URL)."""
+    server = request.getfixturevalue("pg_server") if store_engine == "postgresql" else None
+    made: list[str] = []
+
+    def new(name: str = "store") -> Path | str:
+        if server is None:
+            return tmp_path / name / "store.sqlite"
+        url = server.create_database(template=server.store_template())  # type: ignore[attr-defined]
+        made.append(url)
+        return url
+
+    try:
+        yield new
+    finally:
+        for url in made:
+            server.drop_database(url)  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def store_target(store_targets: Callable[..., Path | str]) -> Path | str:
+    """The test's store on its engine: `tmp_path/store/store.sqlite` or a fresh PostgreSQL database URL."""
+    return store_targets()
+
+
+@pytest.fixture
+def store(store_target: Path | str) -> Iterator[object]:
+    """The engine-neutral store of one test, opened (created and migrated) and closed after."""
+    from flowtui.store import open_store
+
+    with open_store(store_target) as opened:
+        yield opened

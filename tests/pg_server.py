@@ -51,6 +51,7 @@ class PgServer:
     as_user: list[str] = field(default_factory=list)
     pg_ctl: str = "pg_ctl"
     user: str = "postgres"
+    template: str | None = None
 
     @property
     def data(self) -> Path:
@@ -65,12 +66,38 @@ class PgServer:
         return psycopg.connect(host="127.0.0.1", port=self.port, user=self.user, dbname="postgres",
                                autocommit=True, connect_timeout=10)
 
-    def create_database(self, prefix: str = "t") -> str:
-        """A new empty database; returns its URL."""
+    def create_database(self, prefix: str = "t", template: str | None = None, icu_locale: str | None = None) -> str:
+        """A new database: empty, or a copy of `template` (a database nobody is connected to); returns its URL.
+
+        A copy is made with STRATEGY FILE_COPY where the server has it (15+): copying the small migrated
+        template's files measured ~0.06-0.1 s here, against ~0.25 s for CREATE DATABASE through the WAL plus
+        ~0.18 s to migrate the empty database. `icu_locale` (15+) gives the new database that ICU collation
+        as its default, as a team server set up in a language has (the test server's own is C.UTF-8).
+        """
         name = f"{prefix}_{uuid.uuid4().hex[:12]}"
         with self.admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            modern = conn.info.server_version >= 150000
+            if template is not None:
+                strategy = " STRATEGY FILE_COPY" if modern else ""
+                conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"{strategy}')
+            elif icu_locale is not None and modern:
+                conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE 'C.UTF-8' "
+                             f"LOCALE_PROVIDER icu ICU_LOCALE '{icu_locale}'")
+            else:
+                conn.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+    def store_template(self) -> str:
+        """The name of a database holding a new, migrated flowtui store (made once, on first use) to copy.
+        Its default collation is ICU en-US (PostgreSQL 15+), so text sorts as on a server set up in English,
+        not in byte order: the tests see it when the store relies on the database's collation."""
+        if self.template is None:
+            from flowtui.store import open_store
+
+            url = self.create_database(prefix="flowtui_template", icu_locale="en-US")
+            open_store(url).close()  # create + migrate, then disconnect: a template must have no sessions
+            self.template = url.rsplit("/", 1)[1]
+        return self.template
 
     def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[1]

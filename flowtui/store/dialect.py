@@ -29,7 +29,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from peewee import Database, Expression, PostgresqlDatabase, SqliteDatabase
+from peewee import (
+    SQL,
+    Database,
+    Expression,
+    Field,
+    ForeignKeyField,
+    Node,
+    NodeList,
+    PostgresqlDatabase,
+    SqliteDatabase,
+    TextField,
+)
 
 #: Connection settings of every SQLite store (see `SqliteDialect.database`).
 SQLITE_PRAGMAS: dict[str, Any] = {
@@ -54,6 +65,10 @@ class Dialect(Protocol):
 
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         """`lhs` differs from `rhs`, where NULL equals NULL and differs from every value."""
+        ...
+
+    def by_code_point(self, text: Node) -> Node:
+        """`text` as a sort key ordered by code point (SQLite's BINARY), whatever the database's collation."""
         ...
 
     def timestamp_sql(self, col: str) -> str:
@@ -83,6 +98,9 @@ class SqliteDialect:
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         return Expression(lhs, "IS NOT", rhs)
 
+    def by_code_point(self, text: Node) -> Node:
+        return text  # TEXT columns compare with BINARY unless declared otherwise
+
     def timestamp_sql(self, col: str) -> str:
         return f"datetime({col} / 1000000, 'unixepoch')"
 
@@ -111,6 +129,11 @@ class PostgresDialect:
 
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         return Expression(lhs, "IS DISTINCT FROM", rhs)
+
+    def by_code_point(self, text: Node) -> Node:
+        # The database's default collation is often a language's (en_US: 'apple' < 'Banana'); "C" compares
+        # the UTF-8 bytes, which is code-point order, as SQLite does.
+        return NodeList((text, SQL('COLLATE "C"')))
 
     def timestamp_sql(self, col: str) -> str:
         return f"to_timestamp({col} / 1000000.0)"
@@ -156,6 +179,17 @@ def dialect_for(db: Database) -> Dialect:
     if isinstance(db, PostgresqlDatabase):
         return POSTGRESQL
     raise ValueError(f"flowtui has no SQL dialect for {type(db).__name__}")
+
+
+def ordered(db: Database, *fields: Field) -> list[Node]:
+    """ORDER BY terms for `fields` that sort text by code point on every engine (SQLite's order), so the
+    TUI, the exports and the reports list rows alike on SQLite and on a PostgreSQL with a language collation."""
+    by_code_point = dialect_for(db).by_code_point
+
+    def is_text(field: Field) -> bool:
+        return isinstance(field.rel_field if isinstance(field, ForeignKeyField) else field, TextField)
+
+    return [by_code_point(f) if is_text(f) else f for f in fields]
 
 
 def sqlite_database(path: Path) -> Database:

@@ -38,7 +38,7 @@ from flowtui.errors import StoreError
 from flowtui.store import models as m
 from flowtui.store.batch import Batch, shaped
 from flowtui.store.cursor import Cursor
-from flowtui.store.dialect import DRIVER_ERRORS, dialect_for
+from flowtui.store.dialect import DRIVER_ERRORS, dialect_for, ordered
 from flowtui.store.postgres import reason
 from flowtui.store.models import from_micros
 
@@ -287,7 +287,8 @@ class ReadMixin:
         if column is None:
             raise ValueError(f"cannot sort work items by {order_by!r}; choose one of {', '.join(_SORTABLE)}")
         # NULLs sort first ascending and last descending on every engine (SQLite's own order).
-        order = column.desc(nulls="last") if descending else column.asc(nulls="first")
+        (key,) = ordered(self.db, column)
+        order = key.desc(nulls="last") if descending else key.asc(nulls="first")
         query = W.select(*WORK_ITEM_FIELDS).where(where).order_by(order, W.id).limit(limit).offset(offset or None)
         return [work_item_from_row(r) for r in self._rows(query)]
 
@@ -357,7 +358,7 @@ class ReadMixin:
         query = C.select(C.project, C.work_item_type, C.state, C.category, C.order)
         if projects:
             query = query.where(C.project.in_(projects))
-        query = query.order_by(C.project, C.work_item_type, C.order, C.state)
+        query = query.order_by(*ordered(self.db, C.project, C.work_item_type, C.order, C.state))
         return [StateCategory(*r) for r in self._rows(query)]
 
     def pull_requests(
@@ -369,11 +370,11 @@ class ReadMixin:
         reviewers: dict[str, list[Reviewer]] = {}
         rquery = (V.select(V.pull_request, V.user_id, V.display_name, V.vote, V.is_required, V.is_container,
                            V.unique_name)
-                  .join(P, on=(P.uid == V.pull_request)).where(where).order_by(V.pull_request, V.user_id))
+                  .join(P, on=(P.uid == V.pull_request)).where(where).order_by(*ordered(self.db, V.pull_request, V.user_id)))
         for r in self._rows(rquery):
             reviewers.setdefault(r[0], []).append(Reviewer(r[0], r[1], r[2], r[3], bool(r[4]), bool(r[5]), r[6]))
         out = []
-        for r in self._rows(P.select(*_PR_FIELDS).where(where).order_by(P.uid)):
+        for r in self._rows(P.select(*_PR_FIELDS).where(where).order_by(*ordered(self.db, P.uid))):
             out.append(PullRequest(
                 uid=r[0], pull_request_id=r[1], organization=r[2], project=r[3], repository_id=r[4],
                 repository_name=r[5], author_id=r[6], author_name=r[7], title=r[8], status=r[9],
@@ -392,20 +393,20 @@ class ReadMixin:
 
     def organizations(self) -> list[Organization]:
         O = m.Organization  # noqa: E741
-        return [Organization(*r) for r in self._rows(O.select(O.url, O.name).order_by(O.name))]
+        return [Organization(*r) for r in self._rows(O.select(O.url, O.name).order_by(*ordered(self.db, O.name)))]
 
     def projects(self) -> list[Project]:
         J = m.Project
         return [Project(*r) for r in self._rows(J.select(J.project_id, J.name, J.organization)
-                                                 .order_by(J.organization, J.name))]
+                                                 .order_by(*ordered(self.db, J.organization, J.name)))]
 
     def repositories(self) -> list[Repository]:
         G = m.Repository
-        return [Repository(*r) for r in self._rows(G.select(G.id, G.name, G.project, G.organization).order_by(G.id))]
+        return [Repository(*r) for r in self._rows(G.select(G.id, G.name, G.project, G.organization).order_by(*ordered(self.db, G.id)))]
 
     def identities(self) -> list[Identity]:
         I = m.Identity  # noqa: E741
-        rows = self._rows(I.select(I.id, I.display_name, I.unique_name, I.is_container).order_by(I.id))
+        rows = self._rows(I.select(I.id, I.display_name, I.unique_name, I.is_container).order_by(*ordered(self.db, I.id)))
         return [Identity(r[0], r[1], r[2], bool(r[3])) for r in rows]
 
     def get_cursor(self, org: str, project: str, stream: str) -> Cursor | None:

@@ -1,4 +1,8 @@
-"""The SQLite store: safe opening, forward migrations, real upserts, cursors, runs and typed reads."""
+"""The store: safe opening, forward migrations, real upserts, cursors, runs and typed reads.
+
+Every test about the store's behaviour takes the `store`/`store_target`/`store_targets` fixtures
+(tests/conftest.py) and runs on SQLite and on a real PostgreSQL; the tests that take `db_path` are about
+the SQLite file itself and say why in one line."""
 
 from __future__ import annotations
 
@@ -6,10 +10,13 @@ import os
 import sqlite3
 import stat
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from peewee import Database
 
 from flowtui.domain import (
     Identity,
@@ -26,6 +33,9 @@ from flowtui.domain import (
 from flowtui.errors import StoreError
 from flowtui.store import Store, open_store
 from flowtui.store import database
+from flowtui.store.dialect import SQLITE
+from flowtui.store.pgurl import parse_url
+from flowtui.store.postgres import open_postgres
 
 T0 = datetime(2024, 1, 1, 9, 0, 0, 123_456, tzinfo=UTC)
 
@@ -62,14 +72,21 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "data" / "flowtui.sqlite"
 
 
-@pytest.fixture
-def store(db_path: Path):  # noqa: ANN201
-    with open_store(db_path) as s:
-        yield s
-
-
 def _raw(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(path)
+
+
+@contextmanager
+def _peek(target: Path | str) -> Iterator[Database]:
+    """The store's database as plain Peewee, without opening (checking, migrating) it as a store."""
+    if isinstance(target, Path):
+        db = SQLITE.database(str(target))
+    else:
+        db = open_postgres(parse_url(target))
+    try:
+        yield db
+    finally:
+        db.close()
 
 
 def _snapshot(path: Path) -> tuple[bytes, int, list[str]]:
@@ -81,6 +98,7 @@ def _snapshot(path: Path) -> tuple[bytes, int, list[str]]:
 
 
 def test_new_file_is_0600_wal_and_current_schema(db_path: Path) -> None:
+    # SQLite only: the file mode, WAL and pragmas are about the file
     with open_store(db_path) as s:
         with s.transaction():
             s.upsert_organization(Organization("https://dev.azure.com/acme", "acme"))
@@ -97,6 +115,7 @@ def test_new_file_is_0600_wal_and_current_schema(db_path: Path) -> None:
 
 
 def test_an_existing_file_is_tightened_to_0600(db_path: Path) -> None:
+    # SQLite only: the file mode
     open_store(db_path).close()
     os.chmod(db_path, 0o644)
     open_store(db_path).close()
@@ -104,6 +123,7 @@ def test_an_existing_file_is_tightened_to_0600(db_path: Path) -> None:
 
 
 def test_an_empty_file_becomes_a_store(db_path: Path) -> None:
+    # SQLite only: an empty file (an empty PostgreSQL database is test_store_postgres.py's)
     db_path.parent.mkdir(parents=True)
     db_path.write_bytes(b"")
     with open_store(db_path) as s:
@@ -112,10 +132,16 @@ def test_an_empty_file_becomes_a_store(db_path: Path) -> None:
         assert conn.execute("SELECT version FROM schema_version").fetchone() == (database.current_version(),)
 
 
-@pytest.mark.parametrize("full_check", [True, False])
-def test_reopening_keeps_data(db_path: Path, monkeypatch: pytest.MonkeyPatch, full_check: bool) -> None:
-    if not full_check:
-        monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
+def test_reopening_keeps_data(store_target: Path | str) -> None:
+    with open_store(store_target) as s, s.transaction():
+        s.upsert_work_items([item(1)])
+    with open_store(store_target) as s:
+        assert [w.id for w in s.work_items()] == [1]
+
+
+def test_reopening_a_file_too_large_for_the_full_check_keeps_data(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # SQLite only: the size limit of the open-time quick_check is about the file
+    monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
     with open_store(db_path) as s, s.transaction():
         s.upsert_work_items([item(1)])
     with open_store(db_path) as s:
@@ -126,8 +152,12 @@ def _add_note_column(db: object) -> None:
     db.execute_sql("ALTER TABLE work_item ADD COLUMN note TEXT NOT NULL DEFAULT 'migrated'")  # type: ignore[attr-defined]
 
 
-def test_migrations_run_forward_in_order_and_keep_data(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with open_store(db_path) as s, s.transaction():
+def _columns(store: Store, table: str) -> list[str]:
+    return [c.name for c in store.db.get_columns(table)]
+
+
+def test_migrations_run_forward_in_order_and_keep_data(store_target: Path | str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_store(store_target) as s, s.transaction():
         s.upsert_work_items([item(1, title="kept")])
     n = database.current_version()
     calls: list[str] = []
@@ -141,18 +171,17 @@ def test_migrations_run_forward_in_order_and_keep_data(db_path: Path, monkeypatc
         db.execute_sql("UPDATE work_item SET note = note || '+b'")  # type: ignore[attr-defined]
 
     monkeypatch.setattr(database, "MIGRATIONS", [*database.MIGRATIONS, step_a, step_b])
-    with open_store(db_path) as s:
+    with open_store(store_target) as s:
         assert s.work_item(1).title == "kept"  # type: ignore[union-attr]
-    assert calls == ["a", "b"]
-    with _raw(db_path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(n + 2,)]
-        assert conn.execute("SELECT id, title, note FROM work_item").fetchall() == [(1, "kept", "migrated+b")]
-    open_store(db_path).close()  # already current: nothing runs again
+        assert calls == ["a", "b"]
+        assert s.db.execute_sql("SELECT version FROM schema_version").fetchall() == [(n + 2,)]
+        assert s.db.execute_sql("SELECT id, title, note FROM work_item").fetchall() == [(1, "kept", "migrated+b")]
+    open_store(store_target).close()  # already current: nothing runs again
     assert calls == ["a", "b"]
 
 
-def test_a_failing_migration_rolls_back_every_step(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with open_store(db_path) as s, s.transaction():
+def test_a_failing_migration_rolls_back_every_step(store_target: Path | str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with open_store(store_target) as s, s.transaction():
         s.upsert_work_items([item(1)])
     n = database.current_version()
 
@@ -161,16 +190,32 @@ def test_a_failing_migration_rolls_back_every_step(db_path: Path, monkeypatch: p
 
     monkeypatch.setattr(database, "MIGRATIONS", [*database.MIGRATIONS, _add_note_column, boom])
     with pytest.raises(StoreError, match="could not be upgraded"):
-        open_store(db_path)
-    with _raw(db_path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(n,)]
-        columns = [r[1] for r in conn.execute("PRAGMA table_info(work_item)")]
-        assert "note" not in columns  # step N+1 was undone with step N+2
-        assert conn.execute("SELECT id FROM work_item").fetchall() == [(1,)]
+        open_store(store_target)
+    monkeypatch.undo()  # today's migrations again: the store must still be at version n
+    with open_store(store_target) as s:
+        assert s.db.execute_sql("SELECT version FROM schema_version").fetchall() == [(n,)]
+        assert "note" not in _columns(s, "work_item")  # step N+1 was undone with step N+2
+        assert s.db.execute_sql("SELECT id FROM work_item").fetchall() == [(1,)]
+
+
+def test_a_newer_schema_is_refused_and_left_untouched(store_target: Path | str) -> None:
+    newer = database.current_version() + 1
+    with open_store(store_target) as s:
+        with s.transaction():
+            s.upsert_work_items([item(1)])
+        s.db.execute_sql(f"UPDATE schema_version SET version = {s.db.param}", (newer,))
+    with pytest.raises(StoreError) as info:
+        open_store(store_target)
+    assert "newer" in info.value.message and str(store_target) in info.value.message
+    assert info.value.exit_code == 1
+    with _peek(store_target) as db:
+        assert db.execute_sql("SELECT version FROM schema_version").fetchall() == [(newer,)]
+        assert db.execute_sql("SELECT id FROM work_item").fetchall() == [(1,)]
 
 
 @pytest.mark.parametrize("full_check", [True, False])
-def test_a_newer_schema_is_refused_and_left_untouched(db_path: Path, monkeypatch: pytest.MonkeyPatch, full_check: bool) -> None:
+def test_a_newer_schema_leaves_the_file_byte_for_byte(db_path: Path, monkeypatch: pytest.MonkeyPatch, full_check: bool) -> None:
+    # SQLite only: the bytes, mtime and neighbours of the file (and its open-time check by size)
     if not full_check:
         monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
     with open_store(db_path) as s:
@@ -178,14 +223,13 @@ def test_a_newer_schema_is_refused_and_left_untouched(db_path: Path, monkeypatch
             s.upsert_work_items([item(1)])
         s.db.execute_sql("UPDATE schema_version SET version = ?", (database.current_version() + 1,))
     before = _snapshot(db_path)
-    with pytest.raises(StoreError) as info:
+    with pytest.raises(StoreError, match="newer"):
         open_store(db_path)
-    assert "newer" in info.value.message and str(db_path) in info.value.message
-    assert info.value.exit_code == 1
     assert _snapshot(db_path) == before
 
 
 def test_garbage_is_refused_and_left_untouched(db_path: Path) -> None:
+    # SQLite only: a file that is not a database
     db_path.parent.mkdir(parents=True)
     db_path.write_bytes(b"this is a text file, not a database\n" * 100)
     before = _snapshot(db_path)
@@ -211,6 +255,7 @@ def _filled_store_bytes(db_path: Path) -> bytes:
 def test_a_damaged_sqlite_file_is_refused_and_left_untouched(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, damage: str, full_check: bool,
 ) -> None:
+    # SQLite only: damage to the file's bytes
     if not full_check:
         monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
     data = bytearray(_filled_store_bytes(db_path))
@@ -231,7 +276,8 @@ def test_a_damaged_sqlite_file_is_refused_and_left_untouched(
 
 
 def test_damage_the_open_time_checks_skip_surfaces_as_a_store_error(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """On a large file (no full quick_check at open) a damaged data page is reported when read."""
+    """On a large file (no full quick_check at open) a damaged data page is reported when read.
+    SQLite only: damage to the file's pages."""
     monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
     with open_store(db_path) as s, s.transaction():
         s.upsert_work_items([item(i, title="x" * 200) for i in range(1, 400)])
@@ -257,6 +303,7 @@ def test_damage_the_open_time_checks_skip_surfaces_as_a_store_error(db_path: Pat
 def test_a_foreign_sqlite_file_is_refused_and_left_untouched(
     db_path: Path, monkeypatch: pytest.MonkeyPatch, full_check: bool,
 ) -> None:
+    # SQLite only: a foreign file (a foreign PostgreSQL database is test_store_postgres.py's)
     if not full_check:
         monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
     db_path.parent.mkdir(parents=True)
@@ -271,6 +318,7 @@ def test_a_foreign_sqlite_file_is_refused_and_left_untouched(
 
 
 def test_a_path_that_cannot_be_created_is_a_store_error(tmp_path: Path) -> None:
+    # SQLite only: a file path
     blocker = tmp_path / "file"
     blocker.write_text("")
     with pytest.raises(StoreError):
@@ -281,20 +329,13 @@ def test_a_path_that_cannot_be_created_is_a_store_error(tmp_path: Path) -> None:
 
 
 def test_every_foreign_key_child_column_is_indexed(store: Store) -> None:
-    conn = _raw(store.path)
-    tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    db = store.db
     checked = 0
-    for table in tables:
-        leading = set()
-        for index in conn.execute(f'PRAGMA index_list("{table}")').fetchall():
-            columns = [r[2] for r in sorted(conn.execute(f'PRAGMA index_info("{index[1]}")').fetchall())]
-            if columns:
-                leading.add(columns[0])
-        for fk in conn.execute(f'PRAGMA foreign_key_list("{table}")').fetchall():
-            child = fk[3]
-            assert child in leading, f"{table}.{child} (FK to {fk[2]}) leads no index"
+    for table in db.get_tables():
+        leading = {index.columns[0] for index in db.get_indexes(table) if index.columns}
+        for fk in db.get_foreign_keys(table):
+            assert fk.column in leading, f"{table}.{fk.column} (FK to {fk.dest_table}) leads no index"
             checked += 1
-    conn.close()
     assert checked >= 2  # revision -> work_item and reviewer -> pull_request at least
 
 
@@ -524,11 +565,20 @@ def catalogue(store: Store) -> Store:
     return _fill_catalogue(store)
 
 
-@pytest.fixture(scope="module")
-def read_only_catalogue(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
-    """One filled store shared by the tests that only read (building it per test costs ~0.1 s)."""
-    with open_store(tmp_path_factory.mktemp("catalogue") / "c.sqlite") as s:
-        yield _fill_catalogue(s)
+@pytest.fixture(scope="module", params=("sqlite", "postgresql"))
+def read_only_catalogue(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
+    """One filled store per engine shared by the tests that only read (building it per test costs ~0.1 s)."""
+    if request.param == "sqlite":
+        target: Path | str = tmp_path_factory.mktemp("catalogue") / "c.sqlite"
+    else:
+        server = request.getfixturevalue("pg_server")
+        target = server.create_database(template=server.store_template())
+    try:
+        with open_store(target) as s:
+            yield _fill_catalogue(s)
+    finally:
+        if request.param != "sqlite":
+            server.drop_database(target)
 
 
 def _ids_of(items: list[WorkItem]) -> list[int]:
@@ -620,12 +670,35 @@ def test_pull_requests_with_reviewers_and_filters(store: Store) -> None:
     assert (active.is_draft, active.closed_at, active.created_at) == (True, None, at(0))
 
 
+def test_text_sorts_by_code_point_on_every_engine(store: Store) -> None:
+    """SQLite's BINARY order, also on a PostgreSQL whose own collation is a language's (the test server's
+    template database is en-US, as a team server often is: there 'apple' would sort before 'Banana')."""
+    org = "https://dev.azure.com/acme"
+    with store.transaction():
+        store.upsert_work_items([item(1, title="apple"), item(2, title="Banana"), item(3, title="_x"),
+                                 item(4, title="\u00c9mile"), item(5, title="zeta")])
+        store.upsert_projects([Project("p1", "web", org), Project("p2", "Web2", org), Project("p3", "api", org)])
+        store.upsert_identities([Identity("bob", "b", None), Identity("Carol", "C", None), Identity("alice", "a", None)])
+        store.upsert_state_categories([StateCategory("Web", "Bug", s, "InProgress", 1) for s in ("active", "Blocked")])
+        store.upsert_pull_requests([pr("web-2"), pr("Web-1"), pr("api-3", (("bob", 0), ("Carol", 5)))])
+    # code points: "B" 0x42 < "_" 0x5F < "a" 0x61 < "z" 0x7A < "\u00c9" 0xC9
+    assert [w.title for w in store.work_items(order_by="title")] == ["Banana", "_x", "apple", "zeta", "\u00c9mile"]
+    assert [w.title for w in store.work_items(order_by="title", descending=True)] == [
+        "\u00c9mile", "zeta", "apple", "_x", "Banana"]
+    assert [p.name for p in store.projects()] == ["Web2", "api", "web"]
+    assert [i.id for i in store.identities()] == ["Carol", "alice", "bob"]
+    assert [c.state for c in store.state_categories()] == ["Blocked", "active"]
+    assert [p.uid for p in store.pull_requests()] == ["Web-1", "api-3", "web-2"]
+    assert [r.user_id for r in store.pull_requests()[1].reviewers] == ["Carol", "bob"]
+
+
 # --- several stores, several threads ------------------------------------------------------------
 
 
-def test_two_stores_in_one_process_stay_independent(tmp_path: Path) -> None:
-    a = open_store(tmp_path / "a.sqlite")
-    b = open_store(tmp_path / "b.sqlite")
+def test_two_stores_in_one_process_stay_independent(store_targets) -> None:  # noqa: ANN001
+    first, second = store_targets("a"), store_targets("b")
+    a = open_store(first)
+    b = open_store(second)
     with a.transaction():
         a.upsert_work_items([item(1, title="in a")])
     with b.transaction():
@@ -637,7 +710,7 @@ def test_two_stores_in_one_process_stay_independent(tmp_path: Path) -> None:
         b.upsert_work_items([item(3)])
     assert b.count_work_items() == 3
     b.close()
-    with open_store(tmp_path / "a.sqlite") as again:
+    with open_store(first) as again:
         assert again.count_work_items() == 1
 
 
@@ -684,7 +757,7 @@ def test_histories_changes_only_keeps_state_tag_and_blocked_changes(store: Store
 @pytest.mark.parametrize("full_check", [True, False])
 def test_a_store_open_elsewhere_with_a_live_wal_opens(db_path: Path, monkeypatch: pytest.MonkeyPatch, full_check: bool) -> None:
     """The TUI holds the store open while `flowtui sync` opens it too: committed pages still in the
-    -wal file (not yet checkpointed) are part of the database, not a sign of damage."""
+    -wal file (not yet checkpointed) are part of the database, not a sign of damage. SQLite only: the WAL file."""
     if not full_check:
         monkeypatch.setattr(database, "FULL_CHECK_MAX_BYTES", 0)
     first = open_store(db_path)

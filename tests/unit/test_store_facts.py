@@ -1,10 +1,10 @@
 """Schema 3: per-item facts derived when revisions are written, re-derived once per fingerprint change,
-and reports that read them give exactly the numbers the revisions give."""
+and reports that read them give exactly the numbers the revisions give. Every test runs on SQLite and on a
+real PostgreSQL (the `store`/`store_target` fixtures of tests/conftest.py)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,15 +45,8 @@ def write(store: Store, items: list[WorkItem], revisions: list[Revision]) -> Non
 
 
 def timeline(store: Store, wid: int) -> list[list]:
-    row = store.db.execute_sql("SELECT timeline FROM item_fact WHERE work_item_id = ?", (wid,)).fetchone()
+    row = store.db.execute_sql(f"SELECT timeline FROM item_fact WHERE work_item_id = {store.db.param}", (wid,)).fetchone()
     return json.loads(row[0])
-
-
-@pytest.fixture
-def store(tmp_path: Path):  # noqa: ANN201
-    s = open_store(tmp_path / "facts.sqlite")
-    yield s
-    s.close()
 
 
 def test_a_new_store_derives_the_timeline_on_write_keeping_only_changes(store: Store) -> None:
@@ -100,17 +93,16 @@ def test_a_different_blocked_tag_rederives_every_item_once_with_progress(store: 
     assert timeline(store, 4)[0][4] == 1
 
 
-def test_an_upgraded_store_has_no_fingerprint_until_its_first_report(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite"
-    with open_store(path) as store:
+def test_an_upgraded_store_has_no_fingerprint_until_its_first_report(store_target: Path | str) -> None:
+    with open_store(store_target) as store:
         write(store, [item(1, "Active", 2)], [rev(1, 1, 0, "New"), rev(1, 2, 1, "Active")])
-    with sqlite3.connect(path) as conn:  # a schema-2 store: no facts tables (nor schema 4's views) yet
-        for view in ("work_item_facts", "pull_requests", "reviewers", "throughput_weekly"):
-            conn.execute(f"DROP VIEW {view}")
-        conn.execute("DROP TABLE item_fact")
-        conn.execute("DROP TABLE fact_meta")
-        conn.execute("UPDATE schema_version SET version = 2")
-    with open_store(path) as store:
+        with store.transaction():  # a schema-2 store: no facts tables (nor schema 4's views) yet
+            for view in ("work_item_facts", "pull_requests", "reviewers", "throughput_weekly"):
+                store.db.execute_sql(f"DROP VIEW {view}")
+            store.db.execute_sql("DROP TABLE item_fact")
+            store.db.execute_sql("DROP TABLE fact_meta")
+            store.db.execute_sql("UPDATE schema_version SET version = 2")
+    with open_store(store_target) as store:
         assert store.facts_state() is None
         assert store.db.execute_sql("SELECT COUNT(*) FROM item_fact").fetchone()[0] == 0
         load_inputs(store, FlowPolicy(), as_of=AS_OF)
@@ -150,7 +142,7 @@ def test_a_report_from_facts_equals_the_report_from_revisions(store: Store, tag:
 def test_excluded_and_deleted_items_stay_out_of_the_facts_read(store: Store) -> None:
     _history_store(store)
     store.db.execute_sql("UPDATE work_item SET excluded = 'moved' WHERE id = 2")
-    store.db.execute_sql("UPDATE work_item SET is_deleted = 1 WHERE id = 3")
+    store.db.execute_sql(f"UPDATE work_item SET is_deleted = {store.db.param} WHERE id = 3", (True,))
     assert [h.item.id for h in store.item_timelines(blocked_tag="Blocked")] == [1, 4]
 
 
@@ -170,10 +162,11 @@ def test_a_store_that_cannot_be_written_derives_in_memory_with_one_warning(
     assert sum("read-only" in r.getMessage() for r in caplog.records) == 1
 
 
-def test_the_cli_reports_the_one_time_rederive_on_stderr(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_reports_the_one_time_rederive_on_stderr(store_target: Path | str, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
     from flowtui.cli.main import main
 
-    path = tmp_path / "cli.sqlite"
+    path = store_target
     with open_store(path) as store:
         _history_store(store)
     argv = ["metrics", "--format", "json", "--db", str(path), "--config", str(tmp_path / "none.toml"),

@@ -1,8 +1,8 @@
-"""Schema 2: history-completeness markers, the recycle bin, moves, and the upgrade of a schema-1 store."""
+"""Schema 2: history-completeness markers, the recycle bin, moves, and the upgrade of a schema-1 store.
+Every test runs on SQLite and on a real PostgreSQL (the `store_target` fixture of tests/conftest.py)."""
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,8 +30,8 @@ def write(store: Store, items: list[WorkItem], revisions: list[Revision]) -> Non
         store.mark_first_seen(items)
 
 
-def test_items_first_seen_mid_history_are_marked_until_backfilled(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.sqlite") as store:
+def test_items_first_seen_mid_history_are_marked_until_backfilled(store_target: Path | str) -> None:
+    with open_store(store_target) as store:
         write(store, [item(1), item(2)], revs(1, 1, 2, 3) + revs(2, 2, 3))
         assert store.pending_backfill("Web") == [2]  # item 1 has its rev 1
         with store.transaction():
@@ -42,8 +42,8 @@ def test_items_first_seen_mid_history_are_marked_until_backfilled(tmp_path: Path
         assert (health.backfilled, health.pending_backfill, health.incomplete) == (1, 0, ())
 
 
-def test_recycle_bin_flags_then_restores_and_items_never_stored_are_remembered(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.sqlite") as store:
+def test_recycle_bin_flags_then_restores_and_items_never_stored_are_remembered(store_target: Path | str) -> None:
+    with open_store(store_target) as store:
         write(store, [item(1), item(2)], revs(1, 1) + revs(2, 1))
         with store.transaction():
             assert store.apply_recycle_bin("Web", [2, 9], T0) == (2, 0)
@@ -58,8 +58,8 @@ def test_recycle_bin_flags_then_restores_and_items_never_stored_are_remembered(t
         assert (health.deleted, health.restored) == (0, 2)
 
 
-def test_moves_and_type_changes_are_recorded_and_an_excluded_item_leaves_the_views(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.sqlite") as store:
+def test_moves_and_type_changes_are_recorded_and_an_excluded_item_leaves_the_views(store_target: Path | str) -> None:
+    with open_store(store_target) as store:
         write(store, [item(1), item(2)], revs(1, 1) + revs(2, 1))
         write(store, [item(1, project="Api", rev=4), item(2, type_="Task", rev=4)], revs(1, 4) + revs(2, 4))
         with store.transaction():
@@ -72,8 +72,8 @@ def test_moves_and_type_changes_are_recorded_and_an_excluded_item_leaves_the_vie
         assert [w.id for w in store.work_items()] == [1, 2]
 
 
-def test_an_unreadable_item_leaves_the_reports_with_its_reason(tmp_path: Path) -> None:
-    with open_store(tmp_path / "s.sqlite") as store:
+def test_an_unreadable_item_leaves_the_reports_with_its_reason(store_target: Path | str) -> None:
+    with open_store(store_target) as store:
         write(store, [item(3)], revs(3, 3))
         with store.transaction():
             store.finish_backfill(3, "Web", problem="its revisions could not be read", hide=True)
@@ -81,21 +81,19 @@ def test_an_unreadable_item_leaves_the_reports_with_its_reason(tmp_path: Path) -
         assert store.history_health().incomplete == ((3, "its revisions could not be read"),)
 
 
-def test_a_schema_1_store_is_upgraded_in_place_keeping_its_rows(tmp_path: Path) -> None:
-    path = tmp_path / "old.sqlite"
-    with open_store(path) as store:
+def test_a_schema_1_store_is_upgraded_in_place_keeping_its_rows(store_target: Path | str) -> None:
+    with open_store(store_target) as store:
         write(store, [item(1)], revs(1, 1))
-    with sqlite3.connect(path) as conn:  # make it a schema-1 file again
-        for view in ("work_item_facts", "pull_requests", "reviewers", "throughput_weekly"):  # schema 4
-            conn.execute(f"DROP VIEW {view}")
-        conn.execute("DROP TABLE item_fact")  # schema 3
-        conn.execute("DROP TABLE fact_meta")
-        conn.execute("DROP TABLE item_history")
-        conn.execute("ALTER TABLE work_item DROP COLUMN excluded")
-        conn.execute("UPDATE schema_version SET version = 1")
-    with open_store(path) as store:
+        with store.transaction():  # make it a schema-1 store again
+            for view in ("work_item_facts", "pull_requests", "reviewers", "throughput_weekly"):  # schema 4
+                store.db.execute_sql(f"DROP VIEW {view}")
+            store.db.execute_sql("DROP TABLE item_fact")  # schema 3
+            store.db.execute_sql("DROP TABLE fact_meta")
+            store.db.execute_sql("DROP TABLE item_history")
+            store.db.execute_sql("ALTER TABLE work_item DROP COLUMN excluded")
+            store.db.execute_sql("UPDATE schema_version SET version = 1")
+    with open_store(store_target) as store:
         assert [w.id for w in store.work_items()] == [1]
         assert store.history_health().backfilled == 0
-    with sqlite3.connect(path) as conn:
-        assert conn.execute("SELECT version FROM schema_version").fetchall() == [(database.current_version(),)]
-        assert conn.execute("SELECT excluded FROM work_item").fetchall() == [(None,)]
+        assert store.db.execute_sql("SELECT version FROM schema_version").fetchall() == [(database.current_version(),)]
+        assert store.db.execute_sql("SELECT excluded FROM work_item").fetchall() == [(None,)]

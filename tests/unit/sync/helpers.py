@@ -24,11 +24,16 @@ class FakeTime:
         return self.now
 
 
-def make_settings(tmp_path: Path, org_url: str, projects: list[str], **values: Any) -> Settings:
-    """Settings from flags only (no config file, no environment)."""
+def make_settings(tmp_path: Path, org_url: str, projects: list[str], *, target: Path | str | None = None,
+                  **values: Any) -> Settings:
+    """Settings from flags only (no config file); the store is `target` (the `store_target` fixture) or
+    else `tmp_path/store.sqlite`. A PostgreSQL target comes in as FLOWTUI_DB_URL, as a pipeline sets it,
+    so `settings.store_target` is the URL through the real configuration path."""
     flags = {"ado.org_url": org_url, "ado.projects": projects}
     flags.update({k.replace("__", "."): v for k, v in values.items()})
-    return load_settings(config=tmp_path / "absent.toml", db=tmp_path / "store.sqlite", flags=flags, env={})
+    if isinstance(target, str):
+        return load_settings(config=tmp_path / "absent.toml", flags=flags, env={"FLOWTUI_DB_URL": target})
+    return load_settings(config=tmp_path / "absent.toml", db=target or tmp_path / "store.sqlite", flags=flags, env={})
 
 
 def dump(store: Store) -> dict[str, Any]:

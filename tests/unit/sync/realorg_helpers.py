@@ -31,17 +31,18 @@ def synced_projects(sim: SimulatedAdo) -> list[str]:
 
 
 def run(tmp_path: Path, sim: SimulatedAdo, *, since: date | None = None, now: datetime | None = None,
-        full: bool = False) -> tuple[Any, dict[str, Any], Path]:
-    """One sync of the synced projects into `tmp_path`; returns (summary, dump, store path)."""
-    settings = make_settings(tmp_path, sim.base_url, synced_projects(sim))
+        full: bool = False, target: Path | str | None = None) -> tuple[Any, dict[str, Any], Path | str]:
+    """One sync of the synced projects into `target` (else `tmp_path/store.sqlite`); returns (summary, dump,
+    the store's path or URL)."""
+    settings = make_settings(tmp_path, sim.base_url, synced_projects(sim), target=target)
     fake = FakeTime()
-    with open_store(settings.db_path) as store:
+    with open_store(settings.store_target) as store:
         summary = run_sync(settings, store, pat=sim.pat, transport=sim.transport, sleep=fake.sleep,
                            clock=fake.clock, now=now or sim.org.now, since=since, full=full)
-        return summary, dump(store), settings.db_path
+        return summary, dump(store), settings.store_target
 
 
-def report(path: Path, as_of: datetime, window_from: date) -> dict[str, Any]:
+def report(path: Path | str, as_of: datetime, window_from: date) -> dict[str, Any]:
     """The metrics report of a store (as `flowtui metrics --format json`), minus the sync-run facts."""
     with open_store(path) as store:
         out = report_from(load_inputs(store, FlowPolicy(), as_of=as_of, window_from=window_from)).as_document()

@@ -48,11 +48,11 @@ def _sim(**faults: object) -> SimulatedAdo:
 
 
 def _sync(tmp_path: Path, sim: SimulatedAdo, *, transport: httpx.BaseTransport | None = None,
-          projects: list[str] | None = None, **kw: object):
+          projects: list[str] | None = None, target: Path | str | None = None, **kw: object):
     fake = FakeTime()
-    settings = make_settings(tmp_path, sim.base_url, projects or [p.name for p in sim.org.projects])
+    settings = make_settings(tmp_path, sim.base_url, projects or [p.name for p in sim.org.projects], target=target)
     kw.setdefault("now", sim.org.now)
-    with open_store(settings.db_path) as store:
+    with open_store(settings.store_target) as store:
         summary = run_sync(settings, store, pat=sim.pat, transport=transport or sim.transport,
                            sleep=fake.sleep, clock=fake.clock, **kw)
         return summary, dump(store), [r.status for r in store.sync_runs()]
@@ -107,9 +107,9 @@ def test_a_refused_sync_leaves_the_running_record_alone_and_readers_never_block(
         assert [r.status for r in store.sync_runs()] == ["success"]
 
 
-def test_a_dead_running_record_is_marked_interrupted_at_the_next_start(tmp_path: Path) -> None:
-    db = tmp_path / "s.sqlite"
-    with open_store(db) as store:
+def test_a_dead_running_record_is_marked_interrupted_at_the_next_start(store_target: Path | str) -> None:
+    # both engines: the run records are rows (the lock itself is the file's here, an advisory lock on PostgreSQL)
+    with open_store(store_target) as store:
         dead = store.start_run("org")
         store.release_writer()  # what the OS does when the holder is killed: the record stays `running`
         assert store.sync_runs()[0].status == "running"
@@ -182,25 +182,26 @@ def test_second_flowtui_sync_exits_1_naming_the_first_and_a_killed_holder_leaves
 
 # ---- the WIQL fallback watermark ----------------------------------------------------------------
 
-def test_fallback_watermark_is_the_start_of_the_pass_that_completed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_fallback_watermark_is_the_start_of_the_pass_that_completed(tmp_path: Path, store_target: Path | str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fallback.endpoints, "BATCH_LIMIT", 30)  # 34 items: a pass is two chunks
     project = "Fabrikam Web"
     sim = _sim()
     transport = _NoReporting(sim.transport)  # no stream: the WIQL fallback runs
     t0 = sim.org.now
     # Run 1 stops after its first chunk (30 items read at t0): the pass is left half done.
-    reader = open_store(tmp_path / "store.sqlite")
+    reader = open_store(store_target)
 
     def cancel_after_first_chunk() -> bool:  # checked before each chunk: stop once one is committed
         return reader.get_cursor(sim.org.name, project, fallback.STREAM) is not None
 
     try:
-        summary, _, _ = _sync(tmp_path, sim, transport=transport, projects=[project], only="work-items",
+        summary, _, _ = _sync(tmp_path, sim, target=store_target, transport=transport, projects=[project], only="work-items",
                               cancel=cancel_after_first_chunk)
     finally:
         reader.close()
     assert summary.status == "cancelled"
-    with open_store(tmp_path / "store.sqlite") as store:
+    with open_store(store_target) as store:
         state = json.loads(store.get_cursor(sim.org.name, project, fallback.STREAM).value)
     assert state["pass_start"] == "2026-11-23T12:00:00Z"  # the server's asOf at the first WIQL of the pass
     done_ids = {h.item.id for h in sim.org.histories() if h.item.project == project and h.item.id <= state["after_id"]}
@@ -208,12 +209,12 @@ def test_fallback_watermark_is_the_start_of_the_pass_that_completed(tmp_path: Pa
     change = sim.org.advance(hours=5, seed=2)
     assert set(change.changed_work_item_ids) & done_ids, "the scenario needs a change to an item already read"
     # Run 2 (at t0 + 5 h) resumes the pass and completes it: the watermark is the pass's start, t0.
-    summary, _, _ = _sync(tmp_path, sim, transport=transport, projects=[project], only="work-items")
+    summary, _, _ = _sync(tmp_path, sim, target=store_target, transport=transport, projects=[project], only="work-items")
     assert summary.status == "success", summary.first_error
-    with open_store(tmp_path / "store.sqlite") as store:
+    with open_store(store_target) as store:
         assert store.get_cursor(sim.org.name, project, fallback.STREAM).watermark == t0
     # Run 3 asks for everything changed since t0 (less the overlap): the store then matches the server.
-    summary, data, _ = _sync(tmp_path, sim, transport=transport, projects=[project], only="work-items")
+    summary, data, _ = _sync(tmp_path, sim, target=store_target, transport=transport, projects=[project], only="work-items")
     assert summary.status == "success"
     truth = sorted((h for h in sim.org.histories() if h.item.project == project), key=lambda h: h.item.id)
     assert data["items"] == [h.item for h in truth]

@@ -2,7 +2,8 @@
 
 Hand-picked hostile entries (a lone surrogate, an id of 10**30, `"reviewers": 5`, nesting where text
 belongs) and hypothesis-generated ones (JSON-ish values from `st.recursive`, and mutations of real
-simulator payloads) go through the parsers and through the page writers into a real SQLite store;
+simulator payloads) go through the parsers and through the page writers into a real store (SQLite and
+PostgreSQL, tests/conftest.py's `store`);
 a whole sync against the simulator with hostile entries spliced into its pages finishes with the
 data and a warning count.
 """
@@ -11,7 +12,8 @@ from __future__ import annotations
 
 import json
 import logging
-import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -196,7 +198,7 @@ def test_pull_request_parser_raises_only_bad_payload(entry: Any) -> None:
     assert _all_text_clean(pr) and _all_text_clean(people)
 
 
-# -- property tests: page writers into a real SQLite store -----------------------------------------
+# -- property tests: page writers into a real store, on SQLite and on PostgreSQL --------------------
 
 class _NoClient:
     """The page writers never talk to the server; `requests` is read by progress events only."""
@@ -211,11 +213,24 @@ def _context(store: Any, tmp: Path) -> SyncContext:
                        summary=SyncSummary(run_id=0, status="running"), project="P")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(revision_entries, max_size=6), st.lists(pr_entries, max_size=6))
-def test_page_writers_store_good_entries_and_count_bad_ones(revisions: list[Any], prs: list[Any]) -> None:
-    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "s.sqlite") as store:
-        ctx = _context(store, Path(tmp))
+@contextmanager
+def _undone(store: Any) -> Iterator[None]:
+    """Everything written inside is rolled back at the end (the store's own transactions become savepoints),
+    so each example starts from the same empty store without a new file or database per example."""
+    with store.db.atomic() as outer:
+        yield
+        outer.rollback()
+
+
+# the fixtures are the same for every example: the store is emptied by `_undone` after each
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(revisions=st.lists(revision_entries, max_size=6), prs=st.lists(pr_entries, max_size=6))
+def test_page_writers_store_good_entries_and_count_bad_ones(store: Any, tmp_path: Path, revisions: list[Any],
+                                                            prs: list[Any]) -> None:
+    assert store.count_work_items() == 0  # the previous example's writes were undone
+    with _undone(store):
+        ctx = _context(store, tmp_path)
         rows, items = parse_entries(ctx, "P", revisions + [good_revision(99, 1)])
         store_page(ctx, items, rows, cursor=("P", "stream", "token"))
         write_pr_page(ctx, "P", prs + [good_pr(99)], set())
@@ -269,14 +284,15 @@ def _hostile(sim: SimulatedAdo) -> httpx.MockTransport:
     return httpx.MockTransport(handler)
 
 
-def test_sync_with_hostile_entries_finishes_with_data_and_warnings(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+def test_sync_with_hostile_entries_finishes_with_data_and_warnings(
+        tmp_path: Path, store_target: Path | str, caplog: pytest.LogCaptureFixture) -> None:
     org = generate_org(seed=7, size="tiny", now=NOW)
     sim = SimulatedAdo(org, faults=Faults(no_org_revisions=True))  # per-project streams: bad entries in each
     names = [p.name for p in org.projects]
-    settings_ = make_settings(tmp_path, sim.base_url, names)
+    settings_ = make_settings(tmp_path, sim.base_url, names, target=store_target)
     fake = FakeTime()
     caplog.set_level(logging.WARNING, logger="flowtui.sync")
-    with open_store(settings_.db_path) as store:
+    with open_store(settings_.store_target) as store:
         summary = run_sync(settings_, store, pat=sim.pat, transport=_hostile(sim), sleep=fake.sleep, clock=fake.clock,
                            now=org.now)
         data = dump(store)
@@ -293,7 +309,7 @@ def test_sync_with_hostile_entries_finishes_with_data_and_warnings(tmp_path: Pat
     assert any("pull request 9901" in w and "reviewers" in w for w in summary.warnings)
     assert sum("pull request 9901" in r.getMessage() for r in caplog.records) == len(names)
     # the next sync resumes past the page and goes on
-    with open_store(settings_.db_path) as store:
+    with open_store(settings_.store_target) as store:
         again = run_sync(settings_, store, pat=sim.pat, transport=sim.transport, sleep=fake.sleep, clock=fake.clock,
                          now=org.now)
     assert again.status == "success"

@@ -1,4 +1,5 @@
-"""Deleted, restored, moved and retyped items between two syncs give the store of a fresh sync."""
+"""Deleted, restored, moved and retyped items between two syncs give the store of a fresh sync.
+Every sync here runs on SQLite and on a real PostgreSQL (tests/conftest.py's `store_targets`)."""
 
 from __future__ import annotations
 
@@ -28,11 +29,12 @@ def _pick(sim, project: str, *, skip: set[int]) -> int:
     raise AssertionError(f"no item to pick in {project}")
 
 
-def test_deletes_restores_moves_and_type_changes_between_syncs_equal_a_fresh_sync(tmp_path: Path) -> None:
+def test_deletes_restores_moves_and_type_changes_between_syncs_equal_a_fresh_sync(tmp_path: Path, store_targets) -> None:  # noqa: ANN001
+    inc_store, fresh_store, fresh2_store = store_targets("inc"), store_targets("fresh"), store_targets("fresh2")
     sim = real_sim()
     org = sim.org
     web, platform = "Fabrikam Web", "Contoso Platform"
-    first, first_data, path = run(tmp_path / "inc", sim)
+    first, first_data, path = run(tmp_path, sim, target=inc_store)
     assert first.status == "success"
     in_bin = sorted(w.id for w in org.work_items.values() if w.is_deleted)
     assert in_bin  # the org starts with items in the recycle bin: never stored as live items
@@ -51,8 +53,8 @@ def test_deletes_restores_moves_and_type_changes_between_syncs_equal_a_fresh_syn
     retyped = _pick(sim, web, skip=used); used.add(retyped)
     org.change_type(retyped, "Bug" if org.work_items[retyped].type.name != "Bug" else "Task")
 
-    second, inc_data, _ = run(tmp_path / "inc", sim)
-    fresh, fresh_data, _ = run(tmp_path / "fresh", sim)
+    second, inc_data, _ = run(tmp_path, sim, target=inc_store)
+    fresh, fresh_data, _ = run(tmp_path, sim, target=fresh_store)
     assert second.status == fresh.status == "success"
     assert _same(inc_data) == _same(fresh_data)
 
@@ -85,27 +87,28 @@ def test_deletes_restores_moves_and_type_changes_between_syncs_equal_a_fresh_syn
     # moving it back brings it back, with the revisions written while it was away
     org.move_item(moved_out, platform)
     org.restore_item(deleted)
-    third, back_data, _ = run(tmp_path / "inc", sim)
-    again, fresh_again, _ = run(tmp_path / "fresh2", sim)
+    third, back_data, _ = run(tmp_path, sim, target=inc_store)
+    again, fresh_again, _ = run(tmp_path, sim, target=fresh2_store)
     assert _same(back_data) == _same(fresh_again)
     got = histories_by_id(back_data)
     assert moved_out in got and deleted in got
 
 
 
-def test_per_project_streams_when_the_org_stream_is_missing_complete_moves_and_deletes(tmp_path: Path) -> None:
+def test_per_project_streams_when_the_org_stream_is_missing_complete_moves_and_deletes(tmp_path: Path, store_targets) -> None:  # noqa: ANN001
     """A server without the organization-level stream: per-project streams, moves backfilled."""
+    inc_store, fresh_store = store_targets("inc"), store_targets("fresh")
     sim = real_sim(Faults(no_org_revisions=True))
     org = sim.org
     web, platform = "Fabrikam Web", "Contoso Platform"
-    run(tmp_path / "inc", sim)
+    run(tmp_path, sim, target=inc_store)
     org.advance(hours=24)
     deleted = _pick(sim, web, skip=set())
     org.delete_item(deleted)
     moved = _pick(sim, web, skip={deleted})
     org.move_item(moved, platform)
-    second, inc_data, _ = run(tmp_path / "inc", sim)
-    fresh, fresh_data, _ = run(tmp_path / "fresh", sim)
+    second, inc_data, _ = run(tmp_path, sim, target=inc_store)
+    fresh, fresh_data, _ = run(tmp_path, sim, target=fresh_store)
     assert second.status == fresh.status == "success"
     assert _same(inc_data) == _same(fresh_data)
     got = histories_by_id(inc_data)

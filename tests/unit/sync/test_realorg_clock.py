@@ -1,4 +1,5 @@
-"""The server's clock, not the client's: a client clock days off changes nothing in the store."""
+"""The server's clock, not the client's: a client clock days off changes nothing in the store.
+Every sync here runs on SQLite and on a real PostgreSQL (tests/conftest.py's `store_targets`)."""
 
 from __future__ import annotations
 
@@ -15,22 +16,23 @@ from .realorg_helpers import real_sim, run
 SKEWS = (timedelta(days=3), -timedelta(days=3))
 
 
-def _sync_pair(tmp_path: Path, skew: timedelta):
+def _sync_pair(tmp_path: Path, skew: timedelta, store_targets):  # noqa: ANN001
     """The same org synced twice (first sync, 30 h of changes, incremental sync), with the client's
     clock right and with it `skew` off; returns both dumps and the skewed run's last summary."""
     right, wrong = real_sim(), real_sim()
-    run(tmp_path / "right", right)
-    run(tmp_path / "wrong", wrong, now=wrong.org.now + skew)
+    right_store, wrong_store = store_targets("right"), store_targets("wrong")
+    run(tmp_path, right, target=right_store)
+    run(tmp_path, wrong, now=wrong.org.now + skew, target=wrong_store)
     for sim in (right, wrong):
         sim.org.advance(hours=30)
-    _, right_data, _ = run(tmp_path / "right", right)
-    summary, wrong_data, path = run(tmp_path / "wrong", wrong, now=wrong.org.now + skew)
+    _, right_data, _ = run(tmp_path, right, target=right_store)
+    summary, wrong_data, path = run(tmp_path, wrong, now=wrong.org.now + skew, target=wrong_store)
     return right_data, wrong_data, summary, path, wrong
 
 
 @pytest.mark.parametrize("skew", SKEWS, ids=["client-3-days-ahead", "client-3-days-behind"])
-def test_a_client_clock_three_days_off_gives_the_same_store(tmp_path: Path, skew: timedelta) -> None:
-    right_data, wrong_data, summary, path, sim = _sync_pair(tmp_path, skew)
+def test_a_client_clock_three_days_off_gives_the_same_store(tmp_path: Path, skew: timedelta, store_targets) -> None:  # noqa: ANN001
+    right_data, wrong_data, summary, path, sim = _sync_pair(tmp_path, skew, store_targets)
     assert summary.status == "success"
     assert wrong_data == right_data
     # nothing closed between the two syncs was skipped: every PR closed in the window is there
@@ -42,9 +44,9 @@ def test_a_client_clock_three_days_off_gives_the_same_store(tmp_path: Path, skew
         assert cursor is not None and cursor.watermark == sim.org.now
 
 
-def test_the_skewed_store_still_matches_ground_truth_for_the_synced_window(tmp_path: Path) -> None:
+def test_the_skewed_store_still_matches_ground_truth_for_the_synced_window(tmp_path: Path, store_target: Path | str) -> None:
     sim = real_sim()
-    _, data, _ = run(tmp_path, sim, now=sim.org.now + timedelta(days=3))
+    _, data, _ = run(tmp_path, sim, now=sim.org.now + timedelta(days=3), target=store_target)
     assert_matches_truth_subset(sim, data)
 
 

@@ -1,4 +1,5 @@
-"""Complete histories whatever the history start: backfill of items first seen mid-history, stale WIP."""
+"""Complete histories whatever the history start: backfill of items first seen mid-history, stale WIP.
+Every sync here runs on SQLite and on a real PostgreSQL (tests/conftest.py's `store_targets`)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def _began(sim) -> date:
     return ms_to_dt(min(w.created_ms for w in sim.org.work_items.values())).date()
 
 
-def test_since_a_year_after_the_org_began_gives_the_metrics_and_items_of_a_sync_from_the_beginning(tmp_path: Path) -> None:
+def test_since_a_year_after_the_org_began_gives_the_metrics_and_items_of_a_sync_from_the_beginning(tmp_path: Path, store_targets) -> None:  # noqa: ANN001
+    late_store, full_store = store_targets("late"), store_targets("full")
     sim = real_sim()
     org = sim.org
     began = _began(sim)
@@ -35,9 +37,9 @@ def test_since_a_year_after_the_org_began_gives_the_metrics_and_items_of_a_sync_
     mid = {w.id for w in live if w.created_ms < start_ms <= w.latest.t}
     assert len(stale) >= 2 and len(mid) >= 2
 
-    late, late_data, late_path = run(tmp_path / "late", sim, since=since)
+    late, late_data, late_path = run(tmp_path, sim, since=since, target=late_store)
     sim.first_counts = sim.counts_by_route()
-    full, full_data, full_path = run(tmp_path / "full", sim, since=began)
+    full, full_data, full_path = run(tmp_path, sim, since=began, target=full_store)
     assert late.status == full.status == "success"
 
     # every item open now or changed since the start: the same snapshot and every revision from rev 1
@@ -73,10 +75,11 @@ def test_since_a_year_after_the_org_began_gives_the_metrics_and_items_of_a_sync_
         assert (health.backfilled, health.stale_open, health.pending_backfill, health.incomplete) == (late.backfilled, len(stale), 0, ())
 
 
-def test_backfill_is_resumable_a_kill_loses_nothing_and_repeats_nothing(tmp_path: Path, monkeypatch) -> None:
+def test_backfill_is_resumable_a_kill_loses_nothing_and_repeats_nothing(tmp_path: Path, store_targets, monkeypatch) -> None:  # noqa: ANN001
+    whole_store, cut_store = store_targets("whole"), store_targets("cut")
     sim = real_sim()
     since = _began(sim) + timedelta(days=365)
-    whole_summary, whole, _ = run(tmp_path / "whole", sim, since=since)
+    whole_summary, whole, _ = run(tmp_path, sim, since=since, target=whole_store)
 
     cut = real_sim()
     seen: list[int] = []
@@ -97,14 +100,14 @@ def test_backfill_is_resumable_a_kill_loses_nothing_and_repeats_nothing(tmp_path
 
     monkeypatch.setattr(history, "_backfill_one", one)
     with pytest.raises(Stop):
-        run(tmp_path / "cut", cut, since=since)
+        run(tmp_path, cut, since=since, target=cut_store)
     monkeypatch.undo()
-    with open_store(tmp_path / "cut" / "store.sqlite") as store:
+    with open_store(cut_store) as store:
         assert store.history_health().backfilled == 2  # committed with their revisions
         pending = sum(len(store.pending_backfill(p.name)) for p in cut.org.projects)
         assert pending > 0
     before = cut.counts_by_route().get("workitem_revisions", 0)
-    summary, resumed, _ = run(tmp_path / "cut", cut, since=since)
+    summary, resumed, _ = run(tmp_path, cut, since=since, target=cut_store)
     assert summary.status == "success" and resumed == whole
     # only the items still marked were read: nothing repeated
     # only what was not committed is read: 2 items before the kill + the rest after it = one uninterrupted run
@@ -112,11 +115,11 @@ def test_backfill_is_resumable_a_kill_loses_nothing_and_repeats_nothing(tmp_path
     assert again == summary.backfilled == whole_summary.backfilled - 2 and again >= pending
 
 
-def test_unchanged_sync_of_an_unchanged_org_stays_within_three_requests_per_project(tmp_path: Path) -> None:
+def test_unchanged_sync_of_an_unchanged_org_stays_within_three_requests_per_project(tmp_path: Path, store_target: Path | str) -> None:
     sim = real_sim()
-    run(tmp_path, sim)
+    run(tmp_path, sim, target=store_target)
     before = sim.request_count
-    again, _, _ = run(tmp_path, sim, now=sim.org.now + timedelta(minutes=30))
+    again, _, _ = run(tmp_path, sim, now=sim.org.now + timedelta(minutes=30), target=store_target)
     assert again.status == "success" and again.backfilled == 0 and again.stale_items == 0
     per_project = {name: p.requests for name, p in again.projects.items()}
     # the organization stream (1, in the first project's stage) + the recycle bin + the PR list

@@ -11,6 +11,7 @@ import pytest
 import flowtui.sync
 from flowtui.cli import sync_cmd
 from flowtui.errors import UsageError
+from flowtui.store import open_store
 from flowtui.sync.progress import SyncProgress
 
 from .mini_server import ORG_URL, MiniAdo, rev
@@ -55,6 +56,20 @@ def test_json_summary_line_and_exit_0(tmp_path: Path, cli_env: MiniAdo, capsys: 
     assert summary["status"] == "success" and summary["revisions"] == 1 and summary["schema"] == "flowtui.sync/1"
     assert "sync:" in err  # plain progress lines: stderr is not a TTY here
     assert "cli-pat" not in out + err
+
+
+def test_the_store_named_by_the_environment_gets_the_sync(tmp_path: Path, cli_env: MiniAdo, store_target: Path | str,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """A pipeline names the store in its environment: FLOWTUI_DB_URL (PostgreSQL) or FLOWTUI_DB (SQLite)."""
+    monkeypatch.setenv("FLOWTUI_DB_URL" if isinstance(store_target, str) else "FLOWTUI_DB", str(store_target))
+    argv = ["sync", "--org-url", ORG_URL, "--project", "Proj", "--config", str(tmp_path / "none.toml"), "--json",
+            "--since", "2026-01-01"]
+    assert sync_cmd.run(_parse(argv)) == 0
+    assert json.loads(capsys.readouterr().out)["revisions"] == 1
+    with open_store(store_target) as store:
+        assert [(r.rev, r.state) for r in store.revisions_for(1)] == [(1, "New")]
+        assert [r.status for r in store.sync_runs()] == ["success"]
 
 
 def test_failed_project_exits_1_with_one_sentence(tmp_path: Path, cli_env: MiniAdo, capsys: pytest.CaptureFixture[str]) -> None:

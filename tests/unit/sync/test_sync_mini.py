@@ -1,4 +1,7 @@
-"""run_sync against a small independent fake: paging, cursors, fallback, warnings, failures."""
+"""run_sync against a small independent fake: paging, cursors, fallback, warnings, failures.
+
+The tests that prove what a sync writes take `store_target`/`store_targets` (tests/conftest.py) and run
+on SQLite and on a real PostgreSQL."""
 
 from __future__ import annotations
 
@@ -38,9 +41,10 @@ def pr(n: int, closed: str, reviewers: list[dict] | None = None) -> dict:
             "reviewers": reviewers if reviewers is not None else [{"displayName": "Bob", "id": "bob-id", "vote": 10}]}
 
 
-def sync(tmp_path: Path, server: MiniAdo, projects: list[str] | None = None, **kwargs):
-    settings = make_settings(tmp_path, ORG_URL, projects or ["Proj"])
-    store = open_store(settings.db_path)
+def sync(tmp_path: Path, server: MiniAdo, projects: list[str] | None = None, *, target: Path | str | None = None,
+         **kwargs):
+    settings = make_settings(tmp_path, ORG_URL, projects or ["Proj"], target=target)
+    store = open_store(settings.store_target)
     fake = FakeTime()
     kwargs.setdefault("now", NOW)
     try:
@@ -50,9 +54,9 @@ def sync(tmp_path: Path, server: MiniAdo, projects: list[str] | None = None, **k
         store.close()
 
 
-def test_stream_pages_commit_history_and_an_unchanged_resync_costs_three_requests(tmp_path: Path) -> None:
+def test_stream_pages_commit_history_and_an_unchanged_resync_costs_three_requests(tmp_path: Path, store_target: Path | str) -> None:
     server = MiniAdo(revisions(), [pr(7, "2026-11-20T10:00:00.1234567Z")])
-    summary, data, run = sync(tmp_path, server)
+    summary, data, run = sync(tmp_path, server, target=store_target)
     assert summary.status == "success" and run.status == "success"
     # the organization-level stream is asked once (404 here: remembered), then 5 revisions in pages of 2 → 3 batches
     assert sum("reporting" in line for line in server.log) == 1 + 3
@@ -69,7 +73,7 @@ def test_stream_pages_commit_history_and_an_unchanged_resync_costs_three_request
     assert summary.work_items == 2 and summary.revisions == 5 and summary.pull_requests == 1
 
     server.log.clear()
-    second, again, _ = sync(tmp_path, server, now=NOW + timedelta(hours=2))
+    second, again, _ = sync(tmp_path, server, now=NOW + timedelta(hours=2), target=store_target)
     # one revisions batch from the kept token + the recycle bin + one PR page + the empty page that
     # proves the PR list's end: this old server ignores the time range, so PR 7 comes back again on a
     # one-row page, and a list that never served a longer page cannot tell its end from a server that
@@ -80,22 +84,23 @@ def test_stream_pages_commit_history_and_an_unchanged_resync_costs_three_request
     assert again["revisions"] == data["revisions"] and again["items"] == data["items"]
 
 
-def test_bad_entries_are_skipped_with_counted_warnings(tmp_path: Path) -> None:
+def test_bad_entries_are_skipped_with_counted_warnings(tmp_path: Path, store_target: Path | str) -> None:
     entries = revisions()
     entries.insert(1, "garbage")
     entries.insert(2, {"id": 9, "rev": 1, "fields": {"System.State": "New"}})  # no ChangedDate
     bad_pr = {"pullRequestId": 8, "status": "completed", "repository": {"id": "repo-1"}}  # no creationDate
-    summary, data, run = sync(tmp_path, MiniAdo(entries, [pr(7, "2026-11-20T10:00:00Z"), bad_pr]))
+    summary, data, run = sync(tmp_path, MiniAdo(entries, [pr(7, "2026-11-20T10:00:00Z"), bad_pr]), target=store_target)
     assert summary.status == "success"
     assert len(summary.warnings) == 3 and run.warnings == 3 and summary.warning_count == 3
     assert any("work item 9" in w for w in summary.warnings)
     assert len(data["revisions"]) == 5 and [p.pull_request_id for p in data["prs"]] == [7]
 
 
-def test_fallback_wiql_path_gives_the_same_history(tmp_path: Path) -> None:
-    _, streamed, _ = sync(tmp_path / "a", MiniAdo(revisions()))
+def test_fallback_wiql_path_gives_the_same_history(tmp_path: Path, store_targets) -> None:  # noqa: ANN001
+    a, b = store_targets("a"), store_targets("b")
+    _, streamed, _ = sync(tmp_path, MiniAdo(revisions()), target=a)
     server = MiniAdo(revisions(), reporting=False)
-    summary, fallback, _ = sync(tmp_path / "b", server)
+    summary, fallback, _ = sync(tmp_path, server, target=b)
     assert summary.status == "success"
     assert any("WIQL" in w for w in summary.warnings)
     assert any(line.endswith("/wit/wiql") for line in server.log)
@@ -103,17 +108,17 @@ def test_fallback_wiql_path_gives_the_same_history(tmp_path: Path) -> None:
     assert fallback["items"] == streamed["items"]
 
 
-def test_unknown_project_fails_only_that_project(tmp_path: Path) -> None:
-    summary, data, run = sync(tmp_path, MiniAdo(revisions()), projects=["Nope", "Proj"])
+def test_unknown_project_fails_only_that_project(tmp_path: Path, store_target: Path | str) -> None:
+    summary, data, run = sync(tmp_path, MiniAdo(revisions()), projects=["Nope", "Proj"], target=store_target)
     assert summary.status == "failed" and run.status == "failed"
     assert summary.error_project == "Nope" and "'Nope'" in summary.first_error
     assert run.error_project == "Nope"
     assert summary.projects["Proj"].status == "success" and len(data["revisions"]) == 5
 
 
-def test_rejected_pat_raises_and_records_a_failed_run(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path, ORG_URL, ["Proj"])
-    store = open_store(settings.db_path)
+def test_rejected_pat_raises_and_records_a_failed_run(tmp_path: Path, store_target: Path | str) -> None:
+    settings = make_settings(tmp_path, ORG_URL, ["Proj"], target=store_target)
+    store = open_store(settings.store_target)
     transport = httpx.MockTransport(lambda r: httpx.Response(401))
     with pytest.raises(AuthError, match="flowtui auth set"):
         run_sync(settings, store, pat="bad", transport=transport, now=NOW)
@@ -122,38 +127,38 @@ def test_rejected_pat_raises_and_records_a_failed_run(tmp_path: Path) -> None:
     store.close()
 
 
-def test_pr_window_client_filter_and_stale_reviewer_removal(tmp_path: Path) -> None:
+def test_pr_window_client_filter_and_stale_reviewer_removal(tmp_path: Path, store_target: Path | str) -> None:
     # the server ignores the time range: PR 5 closed long before the 365-day window is dropped
     server = MiniAdo([], [pr(6, "2026-11-23T11:30:00Z", [{"displayName": "Bob", "id": "bob-id", "vote": 10},
                                                         {"displayName": "Cy", "id": "cy-id", "vote": -5}]),
                           pr(5, "2025-01-01T00:00:00Z")])
-    _, data, _ = sync(tmp_path, server)
+    _, data, _ = sync(tmp_path, server, target=store_target)
     assert [p.pull_request_id for p in data["prs"]] == [6]
     assert sorted(r.user_id for r in data["prs"][0].reviewers) == ["bob-id", "cy-id"]
     server.prs[0]["reviewers"] = [{"displayName": "Bob", "id": "bob-id", "vote": 10}]
     # PR 6 closed within the hour before the watermark, so the next run re-reads and updates it
-    _, data, _ = sync(tmp_path, server, now=NOW + timedelta(minutes=10))
+    _, data, _ = sync(tmp_path, server, now=NOW + timedelta(minutes=10), target=store_target)
     assert [r.user_id for r in data["prs"][0].reviewers] == ["bob-id"]
 
 
-def test_explicit_since_never_moves_the_watermark_backwards(tmp_path: Path) -> None:
+def test_explicit_since_never_moves_the_watermark_backwards(tmp_path: Path, store_target: Path | str) -> None:
     server = MiniAdo([], [pr(6, "2026-11-20T10:00:00Z")])
-    sync(tmp_path, server)
-    settings = make_settings(tmp_path, ORG_URL, ["Proj"])
+    sync(tmp_path, server, target=store_target)
+    settings = make_settings(tmp_path, ORG_URL, ["Proj"], target=store_target)
 
     def watermark() -> datetime:
-        with open_store(settings.db_path) as store:
+        with open_store(settings.store_target) as store:
             return store.get_cursor(ORG, "Proj", "git.pullrequests").watermark
 
     assert watermark() == NOW
     later = NOW + timedelta(days=1)
-    sync(tmp_path, server, now=later, since=date(2026, 1, 1))  # an older explicit start: re-read, move forward
+    sync(tmp_path, server, now=later, since=date(2026, 1, 1), target=store_target)  # an older explicit start: re-read, move forward
     assert watermark() == later
-    sync(tmp_path, server, now=later + timedelta(days=5), since=date(2026, 11, 27))  # starts after the watermark
+    sync(tmp_path, server, now=later + timedelta(days=5), since=date(2026, 11, 27), target=store_target)  # starts after the watermark
     assert watermark() == later  # not moved: the gap between them was never read
 
 
-def test_threads_give_first_comment_vote_and_approval(tmp_path: Path) -> None:
+def test_threads_give_first_comment_vote_and_approval(tmp_path: Path, store_target: Path | str) -> None:
     threads = {7: [
         {"id": 1, "publishedDate": "2026-11-19T10:00:00Z", "comments": [
             {"id": 1, "author": {"id": "bob-id"}, "commentType": "text", "publishedDate": "2026-11-19T10:00:00.25Z"}]},
@@ -162,27 +167,29 @@ def test_threads_give_first_comment_vote_and_approval(tmp_path: Path) -> None:
             "CodeReviewVoteResult": {"$type": "System.Int32", "$value": 10},
             "CodeReviewVotedByTfId": {"$type": "System.String", "$value": "bob-id"}}, "comments": []},
     ]}
-    _, data, _ = sync(tmp_path, MiniAdo([], [pr(7, "2026-11-20T10:00:00Z")], threads=threads))
+    _, data, _ = sync(tmp_path, MiniAdo([], [pr(7, "2026-11-20T10:00:00Z")], threads=threads), target=store_target)
     stored = data["prs"][0]
     assert stored.first_comment_at == datetime(2026, 11, 19, 10, 0, 0, 250000, tzinfo=UTC)
     assert stored.first_vote_at == stored.first_approval_at == datetime(2026, 11, 19, 12, tzinfo=UTC)
 
 
-def test_cancel_between_pages_then_rerun_equals_an_uninterrupted_run(tmp_path: Path) -> None:
-    _, whole, _ = sync(tmp_path / "whole", MiniAdo(revisions(), [pr(7, "2026-11-20T10:00:00Z")]))
+def test_cancel_between_pages_then_rerun_equals_an_uninterrupted_run(tmp_path: Path, store_targets) -> None:  # noqa: ANN001
+    whole_store, cut = store_targets("whole"), store_targets("cut")
+    _, whole, _ = sync(tmp_path, MiniAdo(revisions(), [pr(7, "2026-11-20T10:00:00Z")]), target=whole_store)
     server = MiniAdo(revisions(), [pr(7, "2026-11-20T10:00:00Z")])
     pages = []
-    summary, partial, run = sync(tmp_path / "cut", server, cancel=lambda: len(pages) >= 1,
-                                 progress=lambda e: pages.append(e) if e.stage == "work_items" else None)
+    summary, partial, run = sync(tmp_path, server, cancel=lambda: len(pages) >= 1,
+                                 progress=lambda e: pages.append(e) if e.stage == "work_items" else None, target=cut)
     assert summary.status == "cancelled" and run.status == "cancelled"
     assert len(partial["revisions"]) == 2  # exactly the first committed page
-    summary, resumed, run = sync(tmp_path / "cut", server)
+    summary, resumed, run = sync(tmp_path, server, target=cut)
     assert run.status == "success"
     assert resumed["revisions"] == whole["revisions"] and resumed["items"] == whole["items"] and resumed["prs"] == whole["prs"]
 
 
-def test_crash_inside_a_page_leaves_no_success_and_rerun_converges(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _, whole, _ = sync(tmp_path / "whole", MiniAdo(revisions()))
+def test_crash_inside_a_page_leaves_no_success_and_rerun_converges(tmp_path: Path, store_targets, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001
+    whole_store, cut = store_targets("whole"), store_targets("cut")
+    _, whole, _ = sync(tmp_path, MiniAdo(revisions()), target=whole_store)
     from flowtui.store.store import Store
 
     original = Store.upsert_revisions
@@ -197,17 +204,17 @@ def test_crash_inside_a_page_leaves_no_success_and_rerun_converges(tmp_path: Pat
     monkeypatch.setattr(Store, "upsert_revisions", flaky)
     server = MiniAdo(revisions())
     with pytest.raises(RuntimeError):
-        sync(tmp_path / "cut", server)
+        sync(tmp_path, server, target=cut)
     monkeypatch.setattr(Store, "upsert_revisions", original)
-    with open_store(tmp_path / "cut" / "store.sqlite") as store:
+    with open_store(cut) as store:
         assert store.sync_runs(1)[0].status == "failed"
         # page 1 (item 1 rev 1, item 2 rev 1) kept; page 2 rolled back whole
         assert sorted((r.work_item_id, r.rev) for h in store.work_item_histories() for r in h.revisions) == [(1, 1), (2, 1)]
-    _, resumed, _ = sync(tmp_path / "cut", server)
+    _, resumed, _ = sync(tmp_path, server, target=cut)
     assert resumed["revisions"] == whole["revisions"] and resumed["items"] == whole["items"]
 
 
-def test_full_may_move_the_watermark_back_and_an_empty_middle_batch_does_not_end_the_stream(tmp_path: Path) -> None:
+def test_full_may_move_the_watermark_back_and_an_empty_middle_batch_does_not_end_the_stream(tmp_path: Path, store_target: Path | str) -> None:
     server = MiniAdo(revisions(), [pr(6, "2026-11-20T10:00:00Z")], page=2)
     real = server.handle
 
@@ -220,15 +227,15 @@ def test_full_may_move_the_watermark_back_and_an_empty_middle_batch_does_not_end
         return real(request)
 
     server.transport = httpx.MockTransport(with_gap)
-    _, data, _ = sync(tmp_path, server, now=NOW + timedelta(days=2))
+    _, data, _ = sync(tmp_path, server, now=NOW + timedelta(days=2), target=store_target)
     assert len(data["revisions"]) == 5
-    settings = make_settings(tmp_path, ORG_URL, ["Proj"])
-    sync(tmp_path, server, now=NOW, full=True)  # an earlier "now" under --full: the watermark follows
-    with open_store(settings.db_path) as store:
+    settings = make_settings(tmp_path, ORG_URL, ["Proj"], target=store_target)
+    sync(tmp_path, server, now=NOW, full=True, target=store_target)  # an earlier "now" under --full: the watermark follows
+    with open_store(settings.store_target) as store:
         assert store.get_cursor(ORG, "Proj", "git.pullrequests").watermark == NOW
 
 
-def test_type_filter_is_sent_and_keeps_its_own_stream_cursor(tmp_path: Path) -> None:
+def test_type_filter_is_sent_and_keeps_its_own_stream_cursor(tmp_path: Path, store_target: Path | str) -> None:
     server = MiniAdo(revisions())
     bodies: list[dict] = []
     inner = server.transport
@@ -239,8 +246,8 @@ def test_type_filter_is_sent_and_keeps_its_own_stream_cursor(tmp_path: Path) -> 
         return inner.handle_request(request)
 
     server.transport = httpx.MockTransport(spy)
-    settings = make_settings(tmp_path, ORG_URL, ["Proj"], sync__work_item_types=["Bug"])
-    with open_store(settings.db_path) as store:
+    settings = make_settings(tmp_path, ORG_URL, ["Proj"], sync__work_item_types=["Bug"], target=store_target)
+    with open_store(settings.store_target) as store:
         run_sync(settings, store, pat="p", transport=server.transport, now=NOW)
         assert all(b["types"] == ["Bug"] and b["includeIdentityRef"] is True for b in bodies)
         from flowtui.sync.work_items import stream_name
@@ -296,20 +303,20 @@ def test_failing_thread_fetches_fail_the_project_but_keep_its_data(tmp_path: Pat
     assert data["prs"][0].first_comment_at is None
 
 
-def test_a_state_seen_only_in_history_refreshes_its_type_once(tmp_path: Path) -> None:
+def test_a_state_seen_only_in_history_refreshes_its_type_once(tmp_path: Path, store_target: Path | str) -> None:
     server = MiniAdo(revisions())
-    sync(tmp_path, server)
+    sync(tmp_path, server, target=store_target)
     server.revisions += [rev(2, 3, "In Review", "2026-03-07T10:00:00Z"), rev(2, 4, "Closed", "2026-03-08T10:00:00Z")]
     server.log.clear()
-    summary, data, _ = sync(tmp_path, server, now=NOW + timedelta(hours=1))
+    summary, data, _ = sync(tmp_path, server, now=NOW + timedelta(hours=1), target=store_target)
     # item 2 ends in the known "Closed", but passed through the unknown "In Review": its type is re-read once
     assert sum(line.endswith("/workitemtypes/Bug/states") for line in server.log) == 1
     assert summary.projects["Proj"].requests == 4  # revisions + states of Bug + recycle bin + PR page
     assert [r[3] for r in data["revisions"] if r[0] == 2] == ["New", "Active", "In Review", "Closed"]
 
 
-def test_warnings_are_all_counted_but_at_most_100_listed(tmp_path: Path) -> None:
+def test_warnings_are_all_counted_but_at_most_100_listed(tmp_path: Path, store_target: Path | str) -> None:
     bad = [{"id": n, "rev": 1, "fields": {"System.State": "New"}} for n in range(100, 250)]  # 150 without ChangedDate
-    summary, data, run = sync(tmp_path, MiniAdo(revisions() + bad, page=50))
+    summary, data, run = sync(tmp_path, MiniAdo(revisions() + bad, page=50), target=store_target)
     assert summary.status == "success" and len(data["revisions"]) == 5
     assert summary.warning_count == 150 and run.warnings == 150 and len(summary.warnings) == 100

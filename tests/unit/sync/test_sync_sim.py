@@ -1,4 +1,7 @@
-"""run_sync against the simulated ADO: ground truth, incremental, resumable, faults, old servers."""
+"""run_sync against the simulated ADO: ground truth, incremental, resumable, faults, old servers.
+
+The tests that prove what a sync writes take `store_target`/`store_targets` (tests/conftest.py) and run
+on SQLite and on a real PostgreSQL; the ones about the wire (throttling, PAT modes, BOM) stay on SQLite."""
 
 from __future__ import annotations
 
@@ -27,12 +30,13 @@ def make_sim(faults: Faults | None = None, fake: FakeTime | None = None, **kw) -
     return SimulatedAdo(org, faults=faults, clock=fake.clock if fake else None, **kw)
 
 
-def sync(tmp_path: Path, sim: SimulatedAdo, *, fake: FakeTime | None = None, transport=None, projects=None, **kw):
+def sync(tmp_path: Path, sim: SimulatedAdo, *, fake: FakeTime | None = None, transport=None, projects=None,
+         target: Path | str | None = None, **kw):
     fake = fake or FakeTime()
     names = projects or [p.name for p in sim.org.projects]
-    settings = make_settings(tmp_path, sim.base_url, names)
+    settings = make_settings(tmp_path, sim.base_url, names, target=target)
     kw.setdefault("now", sim.org.now)
-    with open_store(settings.db_path) as store:
+    with open_store(settings.store_target) as store:
         summary = run_sync(settings, store, pat=sim.pat, transport=transport or sim.transport,
                            sleep=fake.sleep, clock=fake.clock, **kw)
         return summary, dump(store), store
@@ -61,9 +65,9 @@ def _close(a: datetime | None, b: datetime | None) -> bool:
     return (a is None and b is None) or (a is not None and b is not None and abs(a - b) <= WIRE_MS)
 
 
-def test_first_sync_stores_exactly_the_simulated_org(tmp_path: Path) -> None:
+def test_first_sync_stores_exactly_the_simulated_org(tmp_path: Path, store_target: Path | str) -> None:
     sim = make_sim()
-    summary, data, _ = sync(tmp_path, sim)
+    summary, data, _ = sync(tmp_path, sim, target=store_target)
     assert summary.status == "success" and summary.warnings == []
     assert_matches_truth(sim, data)
     org = sim.org
@@ -86,17 +90,18 @@ def test_first_sync_stores_exactly_the_simulated_org(tmp_path: Path) -> None:
         assert _close(got.first_approval_at, pr.first_vote_at(approvals_only=True))
 
 
-def test_incremental_sync_picks_up_exactly_the_changes_and_unchanged_costs_at_most_3(tmp_path: Path) -> None:
+def test_incremental_sync_picks_up_exactly_the_changes_and_unchanged_costs_at_most_3(
+        tmp_path: Path, store_target: Path | str) -> None:
     sim = make_sim()
-    sync(tmp_path, sim)
+    sync(tmp_path, sim, target=store_target)
     change = sim.org.advance(hours=48)
     assert change.new_revision_count > 0 and change.completed_pr_ids
-    summary, data, _ = sync(tmp_path, sim)
+    summary, data, _ = sync(tmp_path, sim, target=store_target)
     assert summary.status == "success"
     assert summary.revisions == change.new_revision_count  # only the new revisions came down the stream
     assert_matches_truth(sim, data)
     before = sim.request_count
-    again, same, _ = sync(tmp_path, sim, now=sim.org.now + timedelta(minutes=30))
+    again, same, _ = sync(tmp_path, sim, target=store_target, now=sim.org.now + timedelta(minutes=30))
     assert same == data
     assert all(p.requests <= 3 for p in again.projects.values()), {k: p.requests for k, p in again.projects.items()}
     assert sim.request_count - before == again.requests <= 3 * len(sim.org.projects)
@@ -106,29 +111,31 @@ def _paged_sim(**faults) -> SimulatedAdo:
     return make_sim(Faults(revisions_default_page=40, **faults))
 
 
-def test_cancel_between_pages_and_rerun_equals_uninterrupted(tmp_path: Path) -> None:
-    _, whole, _ = sync(tmp_path / "whole", _paged_sim())
+def test_cancel_between_pages_and_rerun_equals_uninterrupted(tmp_path: Path, store_targets) -> None:  # noqa: ANN001
+    _, whole, _ = sync(tmp_path, _paged_sim(), target=store_targets("whole"))
     sim = _paged_sim()
     pages: list[object] = []
-    summary, partial, store = sync(tmp_path / "cut", sim, cancel=lambda: len(pages) >= 3,
+    cut = store_targets("cut")
+    summary, partial, store = sync(tmp_path, sim, target=cut, cancel=lambda: len(pages) >= 3,
                                    progress=lambda e: pages.append(e) if e.stage == "work_items" else None)
     assert summary.status == "cancelled"
     assert 0 < len(partial["revisions"]) < len(whole["revisions"])
-    summary, resumed, _ = sync(tmp_path / "cut", sim)
+    summary, resumed, _ = sync(tmp_path, sim, target=cut)
     assert summary.status == "success"
     assert resumed == whole
 
 
-def test_fatal_error_after_page_n_then_rerun_equals_uninterrupted(tmp_path: Path) -> None:
-    _, whole, _ = sync(tmp_path / "whole", _paged_sim())
+def test_fatal_error_after_page_n_then_rerun_equals_uninterrupted(tmp_path: Path, store_targets) -> None:  # noqa: ANN001
+    _, whole, _ = sync(tmp_path, _paged_sim(), target=store_targets("whole"))
     # requests 6..11 all fail: request 6 and its five retries, so that project gives up mid-stream
     sim = _paged_sim(rules=[FaultRule("503", nth=n) for n in range(6, 12)])
-    summary, partial, _ = sync(tmp_path / "cut", sim)
+    cut = store_targets("cut")
+    summary, partial, _ = sync(tmp_path, sim, target=cut)
     assert summary.status == "failed" and summary.error_project is not None
     assert len(partial["revisions"]) < len(whole["revisions"])
-    with open_store(tmp_path / "cut" / "store.sqlite") as store:
+    with open_store(cut) as store:
         assert store.sync_runs(1)[0].status == "failed"
-    summary, resumed, _ = sync(tmp_path / "cut", sim)
+    summary, resumed, _ = sync(tmp_path, sim, target=cut)
     assert summary.status == "success"
     assert resumed == whole
 
@@ -184,9 +191,10 @@ class _NoReporting(httpx.BaseTransport):
         return self.inner.handle_request(request)
 
 
-def test_fallback_path_without_the_stream_and_without_workitemsbatch(tmp_path: Path) -> None:
+def test_fallback_path_without_the_stream_and_without_workitemsbatch(tmp_path: Path, store_target: Path | str) -> None:
     sim = make_sim(Faults.old_server("6.0"))
-    summary, data, _ = sync(tmp_path, sim, transport=_NoReporting(sim.transport), since=date(2026, 1, 1))
+    summary, data, _ = sync(tmp_path, sim, transport=_NoReporting(sim.transport), since=date(2026, 1, 1),
+                            target=store_target)
     assert summary.status == "success", summary.first_error
     counts = sim.counts_by_route()
     assert counts["wiql"] >= 2 and counts["workitems"] >= 2 and counts["workitem_updates"] == len(sim.org.items_of())
@@ -197,10 +205,10 @@ def test_fallback_path_without_the_stream_and_without_workitemsbatch(tmp_path: P
 
 
 @pytest.mark.parametrize("mode", ["401_empty", "203_html", "302_signin"])
-def test_rejected_pat_modes(tmp_path: Path, mode: str) -> None:
+def test_rejected_pat_modes(tmp_path: Path, mode: str, store_target: Path | str) -> None:
     sim = make_sim(Faults(bad_pat_mode=mode), pat="right-pat")
-    settings = make_settings(tmp_path, sim.base_url, ["Fabrikam Web"])
-    with open_store(settings.db_path) as store:
+    settings = make_settings(tmp_path, sim.base_url, ["Fabrikam Web"], target=store_target)
+    with open_store(settings.store_target) as store:
         with pytest.raises(AuthError) as info:
             run_sync(settings, store, pat="wrong-pat", transport=sim.transport, now=NOW)
         assert "flowtui auth set" in str(info.value) and "wrong-pat" not in str(info.value)
@@ -234,11 +242,11 @@ def test_bom_on_every_body_is_accepted(tmp_path: Path) -> None:
     assert_matches_truth(sim, data)
 
 
-def test_full_resync_rereads_everything_and_converges(tmp_path: Path) -> None:
+def test_full_resync_rereads_everything_and_converges(tmp_path: Path, store_target: Path | str) -> None:
     sim = make_sim()
-    first, data, _ = sync(tmp_path, sim)
+    first, data, _ = sync(tmp_path, sim, target=store_target)
     threads_before = sim.counts_by_route()["pullrequest_threads"]
-    full, again, _ = sync(tmp_path, sim, full=True)
+    full, again, _ = sync(tmp_path, sim, target=store_target, full=True)
     assert full.status == "success"
     assert full.revisions == first.revisions and full.pull_requests == first.pull_requests  # everything re-read
     assert sim.counts_by_route()["pullrequest_threads"] == 2 * threads_before  # threads re-read too
@@ -256,14 +264,15 @@ def test_states_served_only_as_preview_are_read_with_the_preview_flag(tmp_path: 
         sorted(sim.org.state_categories(), key=lambda c: (c.project, c.work_item_type, c.state))
 
 
-def test_pat_without_project_scope_still_syncs_and_looks_projects_up_only_once(tmp_path: Path) -> None:
+def test_pat_without_project_scope_still_syncs_and_looks_projects_up_only_once(
+        tmp_path: Path, store_target: Path | str) -> None:
     sim = make_sim(Faults(forbidden_routes=("projects", "project")))
-    summary, data, _store = sync(tmp_path, sim)
+    summary, data, _store = sync(tmp_path, sim, target=store_target)
     assert summary.status == "success", summary.first_error
     assert_matches_truth(sim, data)
-    with open_store(tmp_path / "store.sqlite") as store:
+    with open_store(store_target) as store:
         assert sorted(p.name for p in store.projects()) == sorted(p.name for p in sim.org.projects)
     before = sim.counts_by_route().get("projects", 0)
     assert before == 1  # asked once (401 TF400813), then the projects were synced by name
-    sync(tmp_path, sim, now=sim.org.now + timedelta(minutes=5))
+    sync(tmp_path, sim, target=store_target, now=sim.org.now + timedelta(minutes=5))
     assert sim.counts_by_route().get("projects", 0) == before  # not asked again once stored
