@@ -133,11 +133,15 @@ class StoreWatch:
         if marker is None or marker == previous or ours or marker.status == "running":
             return
         self._data_changed()
-        ended = marker.finished_at or marker.started_at
-        outcome = "" if marker.status == "success" else f"; it ended {marker.status}"
-        self.notify(f"The store was updated by a sync that finished at "
-                    f"{clock_time(ended, self.settings.flow.timezone)} (elsewhere{outcome}).",
-                    title="Store", timeout=8, markup=False)
+        zone = self.settings.flow.timezone
+        if marker.finished_at is None:  # its writer died (PostgreSQL: the lock is gone; see Store.latest_run)
+            text = (f"A sync elsewhere that started at {clock_time(marker.started_at, zone)} stopped without "
+                    "finishing; the store holds what it committed.")
+        else:
+            outcome = "" if marker.status == "success" else f"; it ended {marker.status}"
+            text = (f"The store was updated by a sync that finished at "
+                    f"{clock_time(marker.finished_at, zone)} (elsewhere{outcome}).")
+        self.notify(text, title="Store", timeout=8, markup=False)
 
     def _poll_failed(self, error: BaseException) -> None:
         if self.store_watch_problem is not None:

@@ -39,7 +39,7 @@ from flowtui.store import models as m
 from flowtui.store.batch import Batch, shaped
 from flowtui.store.cursor import Cursor
 from flowtui.store.dialect import DRIVER_ERRORS, dialect_for, ordered
-from flowtui.store.postgres import reason
+from flowtui.store.postgres import reason, writer_holder
 from flowtui.store.models import from_micros
 
 W, R, P, V = m.WorkItem, m.Revision, m.PullRequest, m.Reviewer
@@ -423,12 +423,26 @@ class ReadMixin:
         return [SyncRun(r[0], from_micros(r[1]), r[2], from_micros(r[3]), *r[4:]) for r in rows]
 
     def latest_run(self) -> RunMarker | None:
-        """The newest run record's id, status and times (one primary-key row), or None before any sync."""
+        """The newest run record's id, status and times (one primary-key row), or None before any sync.
+
+        On PostgreSQL a `running` record whose writer no longer holds the advisory lock (the process
+        was killed, or its machine or connection died) reads as `interrupted`, as the next sync will
+        mark it: the lock is read first, and a writer takes it before it opens its record. (An SQLite
+        store's flock cannot be probed without taking it, so there the record stays `running` until
+        the next sync.)"""
         S = m.SyncRun
+        writer_alive = None
+        if getattr(self, "address", None) is not None:
+            try:
+                writer_alive = writer_holder(self.db) is not None
+            except (PeeweeException, *DRIVER_ERRORS) as exc:
+                raise StoreError(f"Reading the store {self.address} failed ({reason(exc)}).") from None
         rows = self._rows(S.select(S.id, S.status, S.started_at, S.finished_at).order_by(S.id.desc()).limit(1))
         if not rows:
             return None
         run_id, status, started, finished = rows[0]
+        if status == "running" and writer_alive is False:
+            status = "interrupted"
         return RunMarker(int(run_id), str(status), from_micros(started), from_micros(finished))
 
     def last_successful_sync(self) -> datetime | None:

@@ -198,6 +198,18 @@ async def test_a_sync_elsewhere_on_postgresql_is_followed(tmp_path: Path, pg_url
         await poll(pilot)
         assert app.foreign_run is None and app.data_version == version + 1
         assert store_notes(app) == ["The store was updated by a sync that finished at 07:30 (elsewhere; it ended failed)."]
+        # a writer that dies mid-run: its record still says running, but its advisory lock is gone
+        dead = other.start_run("https://dev.azure.com/other")
+        other.db.execute_sql("UPDATE sync_run SET started_at = %s WHERE id = %s",
+                             (to_micros(AS_OF.replace(hour=8, minute=15)), dead))
+        await poll(pilot)
+        assert "a sync is running elsewhere, started 08:15" in status(app)
+        other.release_writer()  # what the server does when the writer's session ends
+        await poll(pilot)
+        assert app.foreign_run is None and "running elsewhere" not in status(app)
+        assert app.data_version == version + 2
+        assert store_notes(app)[-1] == ("A sync elsewhere that started at 08:15 stopped without finishing; "
+                                        "the store holds what it committed.")
     other.close()
     mine.close()
 

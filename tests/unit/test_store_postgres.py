@@ -156,6 +156,41 @@ def test_a_second_writer_is_refused_with_the_holder_and_a_killed_holder_frees_th
     assert _wait_until(free), "the server kept the lock of a killed process"
 
 
+_RUNNER = """
+import sys, time
+from flowtui.store import open_store
+store = open_store(sys.argv[1])
+store.start_run("https://dev.azure.com/acme", command="flowtui sync")
+print("running", flush=True)
+time.sleep(60)
+"""
+
+
+def test_a_killed_writers_running_record_reads_as_interrupted(pg_url: str) -> None:
+    with open_store(pg_url) as reader:
+        assert reader.latest_run() is None
+        runner = subprocess.Popen([sys.executable, "-c", _RUNNER, pg_url], stdout=subprocess.PIPE, text=True,
+                                  cwd=Path(__file__).parents[2])
+        try:
+            assert runner.stdout is not None and runner.stdout.readline().strip() == "running"
+            alive = reader.latest_run()
+            assert alive is not None and alive.status == "running"  # its writer holds the lock
+        finally:
+            os.kill(runner.pid, signal.SIGKILL)
+            runner.wait(timeout=10)
+
+        def gone() -> bool:
+            marker = reader.latest_run()
+            return marker is not None and marker.status == "interrupted"
+
+        assert _wait_until(gone), "a dead writer's record kept reading as running"
+        marker = reader.latest_run()
+        assert marker is not None and marker.id == alive.id and marker.finished_at is None
+        # the record itself is untouched (a reader writes nothing); the next sync marks it
+        status = reader.db.execute_sql("SELECT status FROM sync_run WHERE id = %s", (alive.id,)).fetchone()[0]
+        assert status == "running"
+
+
 def test_readers_never_block_the_writer(pg_url: str) -> None:
     with open_store(pg_url) as writer, open_store(pg_url) as reader:
         with reader.db.atomic():  # a long read transaction on the views...
