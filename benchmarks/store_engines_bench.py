@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import filecmp
+import json
 import os
 import statistics
 import subprocess
@@ -73,22 +74,44 @@ def sync_into(target: Path | str, org, tmp: Path) -> dict[str, float]:  # type: 
             "store_wall": st["s"], "store_cpu": st["cpu"], "written": st["revs"]}
 
 
+#: A small process started before the organization is generated runs every measured command: on
+#: Linux a child's peak RSS starts from its parent's at fork (kept across exec), so commands forked by
+#: this process, which holds the whole simulated organization, would all report about 650 MB.
+_LAUNCHER = """
+import json, os, subprocess, sys, time
+for line in sys.stdin:
+    argv, env, out_path, err_path = json.loads(line)
+    with open(out_path, "wb") as out, open(err_path, "wb") as err:
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    print(json.dumps([proc.returncode, wall, usage.ru_maxrss / 1024]), flush=True)
+"""
+_launcher: subprocess.Popen[str] | None = None
+
+
+def start_launcher() -> None:
+    global _launcher  # noqa: PLW0603 - one launcher per benchmark run
+    _launcher = subprocess.Popen([sys.executable, "-c", _LAUNCHER], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, text=True)
+
+
 def _run(argv: list[str]) -> tuple[bytes, float, float]:
-    """Run a flowtui command; its stdout, wall seconds and peak RSS (MB). Exits on failure."""
+    """Run a flowtui command through the launcher; its stdout, wall seconds and own peak RSS (MB)."""
+    assert _launcher is not None and _launcher.stdin is not None and _launcher.stdout is not None
     env = {k: v for k, v in os.environ.items() if not k.startswith(("FLOWTUI_", "PG"))}
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    with tempfile.TemporaryFile() as out_file, tempfile.TemporaryFile() as err_file:
-        t0 = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, "-m", "flowtui", *argv], stdout=out_file, stderr=err_file, env=env)
-        _, status, usage = os.wait4(proc.pid, 0)  # this command's own peak RSS (not every child's so far)
-        wall = time.perf_counter() - t0
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        out_file.seek(0)
-        err_file.seek(0)
-        out, err = out_file.read(), err_file.read()
-    if proc.returncode != 0:
-        sys.exit(f"`flowtui {' '.join(argv)}` failed ({proc.returncode}): {err.decode(errors='replace')[-2000:]}")
-    return out, wall, usage.ru_maxrss / 1024
+    with tempfile.NamedTemporaryFile() as out_file, tempfile.NamedTemporaryFile() as err_file:
+        _launcher.stdin.write(json.dumps([[sys.executable, "-m", "flowtui", *argv], env, out_file.name,
+                                          err_file.name]) + "\n")
+        _launcher.stdin.flush()
+        code, wall, rss = json.loads(_launcher.stdout.readline())
+        out, err = Path(out_file.name).read_bytes(), Path(err_file.name).read_bytes()
+    if code != 0:
+        sys.exit(f"`flowtui {' '.join(argv)}` failed ({code}): {err.decode(errors='replace')[-2000:]}")
+    return out, wall, rss
 
 
 def metrics(target: Path | str, as_of: str, config: Path, runs: int) -> tuple[bytes, list[float], float]:
@@ -119,6 +142,7 @@ def main() -> int:
     args = parser.parse_args()
 
     sync_bench._instrument()  # noqa: SLF001
+    start_launcher()
     t0 = time.perf_counter()
     org = generate_org(seed=args.seed, size=args.size)
     print(f"{args.size}: {len(org.work_items):,} items, {len(org.revisions):,} revisions, "
