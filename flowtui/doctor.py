@@ -268,7 +268,12 @@ def _runs_and_health(d: Diagnosis, section: dict[str, Any], settings: Settings, 
         last = store.last_successful_sync()
         runs = store.sync_runs(1)
         section["last_successful_sync"] = last.isoformat() if last else None
-        section["last_run"] = ({"status": runs[0].status, "started_at": runs[0].started_at.isoformat(),
+        status = runs[0].status if runs else ""
+        if status == "running":  # PostgreSQL: a record whose writer lost its lock reads as interrupted
+            marker = store.latest_run()
+            if marker is not None and marker.id == runs[0].id and marker.status == "interrupted":
+                status = "interrupted (no process holds the writer lock; the next sync records it)"
+        section["last_run"] = ({"status": status, "started_at": runs[0].started_at.isoformat(),
                                 "first_error": runs[0].first_error} if runs else None)
         _health(d, settings, store, as_of)
 

@@ -88,6 +88,16 @@ def test_the_writer_lock_holder_is_named(tmp_path: Path, pg_url: str) -> None:
     assert doctor(tmp_path, pg_url).sections["store"]["writer"] == "none (no sync is writing now)"  # released
 
 
+def test_a_running_record_without_its_writer_says_interrupted(tmp_path: Path, pg_url: str) -> None:
+    with open_store(pg_url) as writer:
+        writer.start_run("https://dev.azure.com/fabrikam", command="flowtui sync")
+        writer.release_writer()  # the writer's session ended without closing its record (a killed process)
+        store = doctor(tmp_path, pg_url).sections["store"]
+    assert store["writer"] == "none (no sync is writing now)"
+    assert store["last_run"]["status"] == ("interrupted (no process holds the writer lock; "
+                                           "the next sync records it)")
+
+
 def test_an_empty_database_is_no_data_yet_and_left_empty(tmp_path: Path, pg_url: str) -> None:
     import psycopg
 
