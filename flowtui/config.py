@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 from collections.abc import Callable, Mapping
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import tomlkit
@@ -189,10 +189,11 @@ def _store_url(v: Any) -> str:
     if not is_store_url(v):
         raise ValueError
     try:
-        password = urlsplit(v).password
+        parts = urlsplit(v)
+        password = parts.password
     except ValueError:
         raise ValueError from None
-    if password is not None:
+    if password is not None or any(k.lower() in ("password", "passfile") for k, _ in parse_qsl(parts.query)):
         raise ConfigError(
             "store.url contains a password, which flowtui refuses to keep in configuration; remove it and "
             "store the password in the keyring (service flowtui-db), PGPASSWORD or ~/.pgpass instead."

@@ -25,7 +25,8 @@ from __future__ import annotations
 
 import importlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -67,6 +68,11 @@ class Dialect(Protocol):
         """`lhs` differs from `rhs`, where NULL equals NULL and differs from every value."""
         ...
 
+    def read_snapshot(self, db: Database) -> AbstractContextManager[Any]:
+        """A transaction whose reads all see one snapshot, so a page another process commits
+        between two statements of one read is seen by neither or by both."""
+        ...
+
     def by_code_point(self, text: Node) -> Node:
         """`text` as a sort key ordered by code point (SQLite's BINARY), whatever the database's collation."""
         ...
@@ -97,6 +103,9 @@ class SqliteDialect:
 
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         return Expression(lhs, "IS NOT", rhs)
+
+    def read_snapshot(self, db: Database) -> AbstractContextManager[Any]:
+        return db.atomic()  # WAL: a read transaction keeps the snapshot of its first read
 
     def by_code_point(self, text: Node) -> Node:
         return text  # TEXT columns compare with BINARY unless declared otherwise
@@ -129,6 +138,16 @@ class PostgresDialect:
 
     def distinct(self, lhs: Any, rhs: Any) -> Expression:
         return Expression(lhs, "IS DISTINCT FROM", rhs)
+
+    @contextmanager
+    def read_snapshot(self, db: Database) -> Iterator[None]:
+        # READ COMMITTED (the default) takes a new snapshot per statement; REPEATABLE READ keeps the
+        # first one. Not READ ONLY: reports fill temporary key tables.
+        outermost = not db.in_transaction()
+        with db.atomic():
+            if outermost:
+                db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
 
     def by_code_point(self, text: Node) -> Node:
         # The database's default collation is often a language's (en_US: 'apple' < 'Banana'); "C" compares

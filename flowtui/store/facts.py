@@ -31,6 +31,7 @@ from peewee import JOIN, SQL
 from flowtui.domain import ItemFilter, Revision, WorkItemHistory
 from flowtui.errors import StoreError
 from flowtui.store.batch import Batch
+from flowtui.store.dialect import dialect_for
 from flowtui.store.models import FactMeta, ItemFact
 from flowtui.store.models import WorkItem as W
 from flowtui.store.queries import WORK_ITEM_FIELDS, kept_revisions, work_item_from_row, split_tags
@@ -170,7 +171,7 @@ class FactsMixin:
         Read from the facts when they carry this fingerprint (call `ensure_facts` first); otherwise
         (the store could not be written) derived from the revisions in memory. Check and read share
         one read transaction, so a concurrent re-derive cannot mix two fingerprints."""
-        with self.db.atomic():
+        with dialect_for(self.db).read_snapshot(self.db):
             return self._item_timelines(f, blocked_tag, settled_before, settled_states)
 
     def _item_timelines(self, f: ItemFilter | None, blocked_tag: str, settled_before: datetime | None,

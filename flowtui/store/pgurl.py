@@ -28,6 +28,12 @@ log = logging.getLogger(__name__)
 KEYRING_SERVICE = "flowtui-db"
 #: Seconds libpq waits for a server before giving up (unless the URL says otherwise).
 CONNECT_TIMEOUT_S = 10
+#: TCP keepalives and the TCP user timeout on every connection, so a server or network that goes
+#: silent mid-statement is noticed in about a minute instead of the OS default (over two hours).
+KEEPALIVE_PARAMS: dict[str, object] = {
+    "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3,
+    "tcp_user_timeout": 60_000,
+}
 #: Query parameters passed through to libpq; anything else is refused.
 ALLOWED_PARAMS = frozenset({
     "sslmode", "sslrootcert", "sslcert", "sslkey", "sslcrl", "connect_timeout", "application_name",
@@ -57,6 +63,8 @@ class PgAddress:
         """Keyword arguments for psycopg (and peewee's PostgresqlDatabase), password excluded."""
         kwargs: dict[str, object] = dict(self.params)
         kwargs.setdefault("connect_timeout", CONNECT_TIMEOUT_S)
+        for key, value in KEEPALIVE_PARAMS.items():
+            kwargs.setdefault(key, value)
         kwargs.setdefault("application_name", "flowtui")
         if self.user:
             kwargs["user"] = self.user
@@ -79,7 +87,8 @@ def parse_url(url: str, *, where: str = "the store URL") -> PgAddress:
         raise StoreError(f"{where} is not a valid postgresql:// URL ({exc}).") from None
     if parts.scheme.lower() not in SCHEMES:
         raise StoreError(f"{where} must start with postgresql:// (got {parts.scheme or 'no scheme'}).")
-    if parts.password is not None:
+    query_keys = {key.lower() for key, _ in parse_qsl(parts.query, keep_blank_values=True)}
+    if parts.password is not None or query_keys & {"password", "passfile"}:
         raise StoreError(
             f"{where} contains a password, which flowtui refuses to read from a URL; remove it and store the "
             f"password in the keyring (service {KEYRING_SERVICE}), PGPASSWORD or ~/.pgpass instead."

@@ -33,16 +33,14 @@ MAX_FIELD_CHARS = 200
 
 
 def _driver() -> None:
+    """psycopg 3 (the `postgres` extra) must be installed: the writer lock and bulk writes use it."""
     try:
         import psycopg  # noqa: F401
     except ImportError:
-        try:
-            import psycopg2  # noqa: F401
-        except ImportError:
-            raise StoreError(
-                "A postgresql:// store needs the PostgreSQL driver: install flowtui with the postgres extra "
-                "(pip install 'flowtui[postgres]')."
-            ) from None
+        raise StoreError(
+            "A postgresql:// store needs the PostgreSQL driver psycopg 3: install flowtui with the postgres "
+            "extra (pip install 'flowtui[postgres]')."
+        ) from None
 
 
 def connect_kwargs(address: PgAddress) -> dict[str, Any]:
@@ -91,48 +89,30 @@ def lock_migrations(db: PostgresqlDatabase) -> None:
     db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (MIGRATION_LOCK_KEY,))
 
 
-def migration_2(db: PostgresqlDatabase) -> None:
-    """Schema 2 on PostgreSQL (see database._migration_2): timestamps are BIGINT microseconds."""
-    db.execute_sql("ALTER TABLE work_item ADD COLUMN excluded TEXT")
-    db.execute_sql(
-        "CREATE TABLE item_history ("
-        " work_item_id INTEGER PRIMARY KEY,"
-        " project TEXT NOT NULL,"
-        " needs_backfill INTEGER NOT NULL DEFAULT 0,"
-        " backfilled INTEGER NOT NULL DEFAULT 0,"
-        " stale INTEGER NOT NULL DEFAULT 0,"
-        " in_recycle_bin INTEGER NOT NULL DEFAULT 0,"
-        " deleted_at BIGINT,"
-        " restored_at BIGINT,"
-        " moved_from TEXT,"
-        " type_from TEXT,"
-        " incomplete TEXT,"
-        " updated_at BIGINT NOT NULL)"
-    )
-    db.execute_sql("CREATE INDEX item_history_pending ON item_history (project, needs_backfill)")
-
-
-def migration_3_tables(db: PostgresqlDatabase) -> None:
-    """Schema 3's tables on PostgreSQL (see database._migration_3)."""
-    db.execute_sql(
-        "CREATE TABLE item_fact ("
-        " work_item_id INTEGER PRIMARY KEY,"
-        " timeline TEXT NOT NULL,"
-        " last_at BIGINT NOT NULL,"
-        " n_steps INTEGER NOT NULL)"
-    )
-    db.execute_sql("CREATE TABLE fact_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-
-
 class PgWriterLock:
     """The held advisory writer lock of one PostgreSQL store; `release()` (idempotent) gives it up."""
 
-    def __init__(self, conn: Any) -> None:
+    def __init__(self, conn: Any, address: PgAddress | None = None) -> None:
         self._conn: Any | None = conn
+        self._address = address
 
     @property
     def held(self) -> bool:
         return self._conn is not None
+
+    def ensure_alive(self) -> None:
+        """Raise StoreError when the connection that holds the lock is gone (the server dropped an
+        idle session, the network failed): the lock went with it, so another writer may be running."""
+        if self._conn is None:
+            return
+        try:
+            with self._conn.cursor() as cur:
+                cur.execute("SELECT 1")
+        except Exception as exc:
+            raise StoreError(
+                f"The connection holding the writer lock of the store {self._address} was lost ({reason(exc)}); "
+                "the sync stops here, with every page committed so far kept. Sync again."
+            ) from None
 
     def release(self) -> None:
         conn, self._conn = self._conn, None
@@ -192,7 +172,7 @@ def acquire_pg_writer_lock(address: PgAddress, command: str) -> PgWriterLock:
     except Exception as exc:
         conn.close()
         raise StoreError(f"The writer lock of the store {address} cannot be taken ({reason(exc)}).") from None
-    return PgWriterLock(conn)
+    return PgWriterLock(conn, address)
 
 
 def _describe_holder(cur: Any) -> str:

@@ -221,34 +221,35 @@ class ReadMixin:
         `count_settled` counts them per bucket. A report's numbers cannot depend on such items except
         through the counts (see `flowtui.metrics.settle_cutoff`), and on a large store they are most rows.
         """
-        where = self._report_items_where(f, settled_before, settled_states)
-        items = [work_item_from_row(r) for r in self._rows(W.select(*WORK_ITEM_FIELDS).where(where).order_by(W.id))]
-        revs: dict[int, list[Revision]] = {w.id: [] for w in items}
-        if settled_before is None:
-            cursor = self.db.execute(
-                R.select(R.work_item, R.rev, R.changed_at, R.state, R.from_state, R.changed_by, R.tags, R.blocked)
-                .join(W, on=(W.id == R.work_item))
-                .where(where & changed_revisions(self.db) if changes_only else where)
-                .order_by(R.work_item, R.rev))
-        else:
-            # Seek the revisions of the kept items through the (work_item_id, rev) index instead of
-            # testing the settled condition on every revision row.
-            cursor = kept_revisions(self.db, [w.id for w in items], changes_only=changes_only)
-        make = Revision
-        fromts = datetime.fromtimestamp  # exact to the microsecond for these magnitudes, and 2x faster
-        current_id = None
-        bucket: list[Revision] = []
-        while True:
-            chunk = cursor.fetchmany(20_000)
-            if not chunk:
-                break
-            for wid, rev, at, state, from_state, by, tags, blocked in chunk:
-                if wid != current_id:
-                    current_id = wid
-                    bucket = revs[wid]
-                bucket.append(make(wid, rev, fromts(at / 1e6, UTC), state, from_state, by,
-                                        split_tags(tags) if tags else (), bool(blocked)))
-        return [WorkItemHistory(w, tuple(revs[w.id])) for w in items]
+        with dialect_for(self.db).read_snapshot(self.db):
+            where = self._report_items_where(f, settled_before, settled_states)
+            items = [work_item_from_row(r) for r in self._rows(W.select(*WORK_ITEM_FIELDS).where(where).order_by(W.id))]
+            revs: dict[int, list[Revision]] = {w.id: [] for w in items}
+            if settled_before is None:
+                cursor = self.db.execute(
+                    R.select(R.work_item, R.rev, R.changed_at, R.state, R.from_state, R.changed_by, R.tags, R.blocked)
+                    .join(W, on=(W.id == R.work_item))
+                    .where(where & changed_revisions(self.db) if changes_only else where)
+                    .order_by(R.work_item, R.rev))
+            else:
+                # Seek the revisions of the kept items through the (work_item_id, rev) index instead of
+                # testing the settled condition on every revision row.
+                cursor = kept_revisions(self.db, [w.id for w in items], changes_only=changes_only)
+            make = Revision
+            fromts = datetime.fromtimestamp  # exact to the microsecond for these magnitudes, and 2x faster
+            current_id = None
+            bucket: list[Revision] = []
+            while True:
+                chunk = cursor.fetchmany(20_000)
+                if not chunk:
+                    break
+                for wid, rev, at, state, from_state, by, tags, blocked in chunk:
+                    if wid != current_id:
+                        current_id = wid
+                        bucket = revs.get(wid, [])  # an item outside the list: its rows are dropped
+                    bucket.append(make(wid, rev, fromts(at / 1e6, UTC), state, from_state, by,
+                                            split_tags(tags) if tags else (), bool(blocked)))
+            return [WorkItemHistory(w, tuple(revs[w.id])) for w in items]
 
     def _report_items_where(self, f: ItemFilter | None, settled_before: datetime | None,
                             settled_states: Sequence[tuple[str, str, str, str]]) -> Expression:

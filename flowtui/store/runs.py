@@ -66,7 +66,8 @@ class RunsMixin:
         if status not in ("success", "failed", "cancelled"):
             raise ValueError(f"unknown run status {status!r}")
         try:
-            with self.transaction():  # type: ignore[attr-defined]
+            # the record closes even when the lock was lost with its connection
+            with self.transaction(check_writer=False):  # type: ignore[attr-defined]
                 S.update({
                     S.finished_at: utc_now(), S.status: status, S.work_items: work_items, S.revisions: revisions,
                     S.pull_requests: pull_requests, S.requests: requests, S.throttled_seconds: throttled_seconds,

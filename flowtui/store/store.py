@@ -15,7 +15,7 @@ from flowtui.store.database import open_database, open_postgres_database
 from flowtui.store.dialect import DRIVER_ERRORS
 from flowtui.store.facts import FactsMixin
 from flowtui.store.pgurl import PgAddress, is_url, parse_url
-from flowtui.store.postgres import reason
+from flowtui.store.postgres import PgWriterLock, reason
 from flowtui.store.queries import ReadMixin
 from flowtui.store.runs import RunsMixin
 from flowtui.store.writes import WriteMixin
@@ -47,13 +47,19 @@ class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin, FactsMixin):
         return self.address.url if self.address is not None else str(self.path)
 
     @contextmanager
-    def transaction(self) -> Iterator[None]:
+    def transaction(self, *, check_writer: bool = True) -> Iterator[None]:
         """Everything inside commits together or not at all (nested blocks become savepoints).
 
         SQLite errors (disk full, read-only file, locked) surface as StoreError naming the real
         cause: when SQLite has already rolled back (SQLITE_FULL does), the failed ROLLBACK that
         follows ("cannot rollback - no transaction is active") is not what the user is told.
+
+        On PostgreSQL, while this Store holds the writer lock, the lock's connection is checked first
+        (`check_writer`): a page is never written after the lock was lost with its connection.
         """
+        writer = getattr(self, "_writer", None)
+        if check_writer and isinstance(writer, PgWriterLock) and not self.db.in_transaction():
+            writer.ensure_alive()  # a page is written only while this process still holds the lock
         try:
             with self.db.atomic():
                 yield

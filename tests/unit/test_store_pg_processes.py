@@ -44,13 +44,13 @@ seen, deadline = [], time.monotonic() + 60
 with open_store(url) as store:
     print("ready", flush=True)
     while time.monotonic() < deadline:
-        with store.db.atomic():  # one snapshot per read
-            store.db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-            items = store.work_items()
-            revisions = sum(len(h.revisions) for h in store.work_item_histories())
-            status = store.db.execute_sql("SELECT status FROM sync_run ORDER BY id DESC LIMIT 1").fetchone()
+        # the product's own read path (items, then their revisions: one snapshot inside the Store)
+        histories = store.work_item_histories()
+        items = [h.item for h in histories]
+        revisions = sum(len(h.revisions) for h in histories)
+        status = store.latest_run()
         seen.append((len(items), revisions, len({w.id for w in items})))
-        if status and status[0] != "running":
+        if status and status.status != "running":
             break
         time.sleep(0.01)
 print(json.dumps(seen), flush=True)

@@ -67,7 +67,8 @@ def test_a_foreign_database_is_refused_and_left_untouched(pg_url: str) -> None:
 
 
 @pytest.mark.parametrize("url", ["postgresql://me:hunter2@db.example/flowtui",
-                                 "postgres://me:hunter2@db.example:5432/flowtui?sslmode=require"])
+                                 "postgres://me:hunter2@db.example:5432/flowtui?sslmode=require",
+                                 "postgresql://me@db.example/flowtui?sslmode=require&password=hunter2"])
 def test_a_password_in_the_url_is_refused_everywhere(url: str, xdg, monkeypatch, capsys) -> None:  # noqa: ANN001
     with pytest.raises(StoreError, match="contains a password") as info:
         open_store(url)
@@ -289,3 +290,24 @@ def test_the_keyring_password_is_used_and_never_written(pg_url: str, tmp_path: P
             assert secret not in repr(pg.db.execute_sql(f'SELECT * FROM "{table}"').fetchall())
     with sqlite3.connect(src) as conn:
         assert secret not in repr(conn.execute("SELECT * FROM sync_run").fetchall())
+
+
+def test_a_writer_whose_lock_connection_died_writes_no_more_pages(pg_url: str) -> None:
+    import psycopg
+
+    with open_store(pg_url) as store:
+        run_id = store.start_run("https://dev.azure.com/acme", command="flowtui sync")
+        with store.transaction():
+            store.upsert_work_items([item(1)])
+        # the server ends the session that holds the lock (an idle timeout, a failover, a DBA)
+        with psycopg.connect(parse_url(pg_url).url, autocommit=True) as admin:
+            ended = admin.execute("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                                  "WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()").fetchall()
+        assert ended == [(True,)]
+        with pytest.raises(StoreError, match="connection holding the writer lock of the store .* was lost"), \
+                store.transaction():
+            store.upsert_work_items([item(2)])
+        assert [w.id for w in store.work_items()] == [1]  # the page after the loss was not written
+        acquire_pg_writer_lock(parse_url(pg_url), "flowtui sync").release()  # the lock is free for others
+        store.finish_run(run_id, status="failed", first_error="lost the writer lock")  # the record still closes
+        assert store.latest_run().status == "failed"
