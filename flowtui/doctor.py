@@ -280,6 +280,9 @@ def _runs_and_health(d: Diagnosis, section: dict[str, Any], settings: Settings, 
 
 #: What to do when a PostgreSQL store cannot be opened, by what the driver said (first match wins).
 PG_FIXES = (
+    (("unknown parameter", "must name one database", "is not a valid postgresql", "must start with"),
+     "Correct store.url / FLOWTUI_DB_URL: postgresql://user@host:5432/database, with only the parameters "
+     "the message lists."),
     (("postgres extra",), "Install the driver: pip install 'flowtui[postgres]'."),
     (("password authentication failed", "no password supplied", "authentication failed", "role "),
      "Check the user in store.url and store its password in the keyring (service flowtui-db, user = the "
@@ -304,11 +307,13 @@ def _pg_store(d: Diagnosis, settings: Settings, url: str, as_of: datetime | None
     from flowtui.store.database import current_version
     from flowtui.store.pgurl import parse_url
 
-    section: dict[str, Any] = {"engine": "postgresql", "url": url, "source": settings.sources.get("store.url")}
+    section: dict[str, Any] = {"engine": "postgresql", "url": "(not shown: it could not be parsed)",
+                               "source": settings.sources.get("store.url")}
     d.sections["store"] = section
     d.sections["data_health"] = {}
     try:
         address = parse_url(url)
+        section["url"] = address.url  # only a URL that parsed (which never holds a password) is shown
         db = postgres.open_postgres(address)
     except StoreError as exc:
         section["reachable"] = "no"

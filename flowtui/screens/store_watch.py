@@ -105,10 +105,7 @@ class StoreWatch:
             self.post_message(StoreMarkerRead(None, exc))
             return
         finally:
-            try:
-                store.db.close()  # this worker thread's own connection (each poll runs in a new thread)
-            except Exception:  # noqa: BLE001 - a dead connection is already closed
-                pass
+            store.close_thread_connection()  # each poll runs in a new thread, with its own connection
         self.post_message(StoreMarkerRead(marker))
 
     def on_store_marker_read(self, message: StoreMarkerRead) -> None:

@@ -73,6 +73,11 @@ class Dialect(Protocol):
         between two statements of one read is seen by neither or by both."""
         ...
 
+    def bounded_read(self, db: Database, seconds: int) -> AbstractContextManager[Any]:
+        """A transaction in which no statement may run longer than `seconds` (waiting on a lock
+        included); each statement still sees what was committed before it started."""
+        ...
+
     def by_code_point(self, text: Node) -> Node:
         """`text` as a sort key ordered by code point (SQLite's BINARY), whatever the database's collation."""
         ...
@@ -106,6 +111,10 @@ class SqliteDialect:
 
     def read_snapshot(self, db: Database) -> AbstractContextManager[Any]:
         return db.atomic()  # WAL: a read transaction keeps the snapshot of its first read
+
+    @contextmanager
+    def bounded_read(self, db: Database, seconds: int) -> Iterator[None]:
+        yield  # WAL readers never wait for a writer; the busy timeout bounds the rest
 
     def by_code_point(self, text: Node) -> Node:
         return text  # TEXT columns compare with BINARY unless declared otherwise
@@ -147,6 +156,12 @@ class PostgresDialect:
         with db.atomic():
             if outermost:
                 db.execute_sql("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            yield
+
+    @contextmanager
+    def bounded_read(self, db: Database, seconds: int) -> Iterator[None]:
+        with db.atomic():
+            db.execute_sql(f"SET LOCAL statement_timeout = {int(seconds) * 1000}")
             yield
 
     def by_code_point(self, text: Node) -> Node:

@@ -130,6 +130,9 @@ def changed_revisions(db: Any) -> Expression:
             | differs(R.blocked, R.from_blocked))
 
 
+#: The longest any statement of `latest_run` (the TUI's store watch) may take, in seconds.
+LATEST_RUN_TIMEOUT_S = 10
+
 _KEEP = Batch(lambda i: m.KeptItem.insert(id=i).on_conflict_ignore(), 1)
 _SETTLED = Batch(lambda *v: m.SettledState.insert(dict(zip(
     (m.SettledState.project, m.SettledState.work_item_type, m.SettledState.state, m.SettledState.bucket),
@@ -428,22 +431,25 @@ class ReadMixin:
 
         On PostgreSQL a `running` record whose writer no longer holds the advisory lock (the process
         was killed, or its machine or connection died) reads as `interrupted`, as the next sync will
-        mark it: the lock is read first, and a writer takes it before it opens its record. (An SQLite
-        store's flock cannot be probed without taking it, so there the record stays `running` until
-        the next sync.)"""
+        mark it; no statement may take longer than `LATEST_RUN_TIMEOUT_S` (a table locked by someone
+        else fails the poll instead of hanging it). (An SQLite store's flock cannot be probed
+        without taking it, so there the record stays `running` until the next sync.)"""
         S = m.SyncRun
-        writer_alive = None
-        if getattr(self, "address", None) is not None:
-            try:
-                writer_alive = writer_holder(self.db) is not None
-            except (PeeweeException, *DRIVER_ERRORS) as exc:
-                raise StoreError(f"Reading the store {self.address} failed ({reason(exc)}).") from None
-        rows = self._rows(S.select(S.id, S.status, S.started_at, S.finished_at).order_by(S.id.desc()).limit(1))
+        query = S.select(S.id, S.status, S.started_at, S.finished_at).order_by(S.id.desc()).limit(1)
+        try:
+            with dialect_for(self.db).bounded_read(self.db, LATEST_RUN_TIMEOUT_S):
+                rows = self._rows(query)
+                if (rows and rows[0][1] == "running" and getattr(self, "address", None) is not None
+                        and writer_holder(self.db) is None):
+                    # A writer takes the lock before it opens its record and closes the record before
+                    # it lets go: read again, and a record still running without a lock is a dead one.
+                    again = self._rows(query)
+                    rows = [(*rows[0][:1], "interrupted", *rows[0][2:])] if again == rows else again
+        except (PeeweeException, *DRIVER_ERRORS) as exc:
+            raise StoreError(f"Reading the store {self.location} failed ({reason(exc)}).") from None  # type: ignore[attr-defined]
         if not rows:
             return None
         run_id, status, started, finished = rows[0]
-        if status == "running" and writer_alive is False:
-            status = "interrupted"
         return RunMarker(int(run_id), str(status), from_micros(started), from_micros(finished))
 
     def last_successful_sync(self) -> datetime | None:

@@ -73,6 +73,13 @@ class Store(ReadMixin, RunsMixin, WriteMixin, CompletenessMixin, FactsMixin):
         self.release_writer()
         self.db.close()
 
+    def close_thread_connection(self) -> None:
+        """Close the calling thread's connection (each thread has its own); a dead one is already closed."""
+        try:
+            self.db.close()
+        except Exception:  # noqa: BLE001 - closing a connection the server already dropped
+            pass
+
     def __enter__(self) -> Store:
         return self
 

@@ -150,3 +150,12 @@ def test_human_output_of_a_healthy_postgresql_store(tmp_path: Path, pg_url: str)
     assert f"server version                 {server_version(pg_url)}" in text
     assert f"schema version                 {current_version()}" in text
     assert "writer                         none (no sync is writing now)" in text
+
+
+def test_a_url_that_does_not_parse_is_one_problem_with_the_right_fix(tmp_path: Path) -> None:
+    url = "postgresql://me@127.0.0.1:1/flowtui?sslmode=require&colour=blue"
+    d = doctor(tmp_path, url)
+    assert d.sections["store"]["url"] == "(not shown: it could not be parsed)"
+    [(message, fix, blocking)] = store_problems(d)
+    assert "unknown parameter 'colour'" in message and blocking
+    assert fix.startswith("Correct store.url / FLOWTUI_DB_URL")

@@ -311,3 +311,19 @@ def test_a_writer_whose_lock_connection_died_writes_no_more_pages(pg_url: str) -
         acquire_pg_writer_lock(parse_url(pg_url), "flowtui sync").release()  # the lock is free for others
         store.finish_run(run_id, status="failed", first_error="lost the writer lock")  # the record still closes
         assert store.latest_run().status == "failed"
+
+
+def test_a_run_that_finishes_during_the_lock_check_is_not_read_as_interrupted(pg_url: str,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from flowtui.store import queries, postgres
+
+    with open_store(pg_url) as writer, open_store(pg_url) as reader:
+        run_id = writer.start_run("https://dev.azure.com/acme", command="flowtui sync")
+
+        def finishes_first(db: object) -> str | None:  # the writer closes its record and lets go right here
+            writer.finish_run(run_id, status="success")
+            return postgres.writer_holder(db)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(queries, "writer_holder", finishes_first)
+        marker = reader.latest_run()
+        assert marker is not None and marker.id == run_id and marker.status == "success"
