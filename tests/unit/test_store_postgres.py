@@ -327,3 +327,19 @@ def test_a_run_that_finishes_during_the_lock_check_is_not_read_as_interrupted(pg
         monkeypatch.setattr(queries, "writer_holder", finishes_first)
         marker = reader.latest_run()
         assert marker is not None and marker.id == run_id and marker.status == "success"
+
+
+def test_the_store_watch_read_gives_up_on_a_locked_table(pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import psycopg
+
+    from flowtui.store import queries
+
+    monkeypatch.setattr(queries, "LATEST_RUN_TIMEOUT_S", 1)
+    with open_store(pg_url) as reader, psycopg.connect(parse_url(pg_url).url) as other:
+        other.execute("LOCK TABLE sync_run IN ACCESS EXCLUSIVE MODE")  # a migration, VACUUM FULL or a DBA
+        started = time.monotonic()
+        with pytest.raises(StoreError, match="Reading the store postgresql://.* failed"):
+            reader.latest_run()
+        assert time.monotonic() - started < 8  # 1 s limit; generous margin on a loaded machine
+        other.rollback()
+        assert reader.latest_run() is None  # free again: no runs yet
