@@ -99,16 +99,8 @@ def acquire_writer_lock(db_path: Path, command: str | None = None) -> WriterLock
     if not locked:
         holder = describe_holder(path)
         handle.close()
-        raise StoreError(
-            f"The store {Path(db_path)} is being synced by another flowtui process ({holder}); "
-            "wait for that sync to finish or stop it, then try again."
-        )
-    info = {
-        "pid": os.getpid(),
-        "host": socket.gethostname(),
-        "since": utc_now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
-        "command": command if command is not None else current_command(),
-    }
+        raise busy_error(Path(db_path), holder)
+    info = holder_info(command)
     try:
         handle.seek(0)
         handle.truncate()
@@ -119,6 +111,25 @@ def acquire_writer_lock(db_path: Path, command: str | None = None) -> WriterLock
     return WriterLock(path, handle)
 
 
+def holder_info(command: str | None = None) -> dict[str, object]:
+    """Who takes the writer lock (this process): pid, host, since (ISO UTC) and command; both
+    engines record it where a refused writer can read it back (`holder_text`)."""
+    return {
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "since": utc_now().replace(microsecond=0).isoformat().replace("+00:00", "Z"),
+        "command": command if command is not None else current_command(),
+    }
+
+
+def busy_error(store: object, holder: str) -> StoreError:
+    """The refusal a second writer gets, naming the store and the holder (`holder_text`)."""
+    return StoreError(
+        f"The store {store} is being synced by another flowtui process ({holder}); "
+        "wait for that sync to finish or stop it, then try again."
+    )
+
+
 def describe_holder(path: Path) -> str:
     """'pid 123 on host, since 2026-12-04 04:20:11 UTC: flowtui sync' from the lock file, as data."""
     try:
@@ -127,6 +138,11 @@ def describe_holder(path: Path) -> str:
         info = json.loads(raw.decode("utf-8", "replace") or "null")
     except (OSError, ValueError):
         info = None
+    return holder_text(info)
+
+
+def holder_text(info: object) -> str:
+    """The holder line from recorded `holder_info` (any values: they are data, made printable)."""
     if not isinstance(info, dict):
         return "its details are not available yet"
     pid = info.get("pid")

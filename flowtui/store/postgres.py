@@ -13,15 +13,13 @@ writer writes, and the writer never waits for them.
 
 from __future__ import annotations
 
-import os
-import socket
 from typing import Any
 
 from peewee import PostgresqlDatabase
 
 from flowtui.errors import StoreError
+from flowtui.store.lock import busy_error, holder_info, holder_text
 from flowtui.store.pgurl import PgAddress, keyring_password
-from flowtui.timeutil import utc_now
 
 #: The advisory lock keys (any fixed 64-bit numbers; advisory locks are per database).
 WRITER_LOCK_KEY = 0x666C6F77_74756901  # "flowtui" + 1
@@ -153,18 +151,14 @@ def acquire_pg_writer_lock(address: PgAddress, command: str) -> PgWriterLock:
             cur.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,))
             locked = bool(cur.fetchone()[0])
             if not locked:
-                holder = _describe_holder(cur)
-                raise StoreError(
-                    f"The store {address} is being synced by another flowtui process ({holder}); "
-                    "wait for that sync to finish or stop it, then try again."
-                )
+                raise busy_error(address, _describe_holder(cur))
             _holder_table(cur)
-            since = utc_now().replace(microsecond=0).isoformat().replace("+00:00", "Z")
+            info = holder_info(command)
             cur.execute(
                 "INSERT INTO flowtui_writer (id, pid, host, since, command) VALUES (1, %s, %s, %s, %s) "
                 "ON CONFLICT (id) DO UPDATE SET pid = EXCLUDED.pid, host = EXCLUDED.host, "
                 "since = EXCLUDED.since, command = EXCLUDED.command",
-                (os.getpid(), _printable(socket.gethostname()), since, _printable(command)),
+                (info["pid"], _printable(info["host"]), info["since"], _printable(info["command"])),
             )
     except StoreError:
         conn.close()
@@ -181,15 +175,7 @@ def _describe_holder(cur: Any) -> str:
         row = cur.fetchone()
     except Exception:
         row = None
-    if not row:
-        return "its details are not available yet"
-    pid, host, since, command = row
-    text = f"pid {pid if isinstance(pid, int) else '?'} on {_printable(host or '?')}"
-    if since:
-        text += f", since {_printable(since).replace('T', ' ').replace('Z', ' UTC')}"
-    if command:
-        text += f": {_printable(command)}"
-    return text
+    return holder_text(dict(zip(("pid", "host", "since", "command"), row, strict=True)) if row else None)
 
 
 def server_version(db: PostgresqlDatabase) -> str:
