@@ -46,3 +46,18 @@ def assert_no_worker_errors(app: Any = None) -> None:
     recorded = list(getattr(app, "worker_errors", []) or [])
     assert not WORKER_FAILURES and not recorded, (
         f"a worker failed during the test:\n{worker_failure_text() or recorded}")
+
+
+async def settle(pilot: Any) -> None:
+    """Let the app's messages and workers run out (three rounds: a worker's result may start another)."""
+    for _ in range(3):
+        await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def open_settings(pilot: Any) -> None:
+    """Settle, open the Settings view (`,`) and settle again."""
+    await settle(pilot)
+    await pilot.press("comma")
+    await settle(pilot)

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import shell_support
 from conftest_views import ViewsApp, wait_for_views
-from shell_support import AS_OF, assert_no_worker_errors, tiny_settings
+from shell_support import AS_OF, assert_no_worker_errors, settle, tiny_settings
 from textual.screen import Screen
 from textual.widgets import Input, Static
 
@@ -34,13 +34,6 @@ BOOM = "disk on fire [/oops] [b]not bold[/b]"
 
 def boom(*_args: Any, **_kwargs: Any) -> Any:
     raise RuntimeError(BOOM)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def text_of(app: Any, selector: str) -> str:

@@ -12,6 +12,7 @@ from textual.widgets import Static
 from flowtui import paths
 from flowtui.cli.logging_setup import configure_logging, remove_logging, tui_owns_terminal
 from flowtui.screens.help import HelpScreen
+from shell_support import settle
 
 SIZE = (120, 40)
 BOOM = "disk on fire [/oops]"
@@ -19,13 +20,6 @@ BOOM = "disk on fire [/oops]"
 
 def boom(*_args: Any, **_kwargs: Any) -> Any:
     raise RuntimeError(BOOM)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.mark.worker_errors

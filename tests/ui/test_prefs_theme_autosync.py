@@ -18,16 +18,9 @@ from flowtui.demo_mode import DEMO_PAT
 from flowtui.screens.app_prefs import FALLBACK_THEME
 from flowtui.screens.help import HelpScreen, help_rows
 from flowtui.widgets.theme_colors import palette, recolor
-from shell_support import AS_OF, tiny_settings
+from shell_support import AS_OF, open_settings, settle, tiny_settings
 
 SIZE = (120, 40)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 class FakeClock:
@@ -150,12 +143,6 @@ def result_text(app: Any) -> str:
 
 def pat_status_text(app: Any) -> str:
     return str(app.screen.query_one("#pat-status", Static).render())
-
-
-async def open_settings(pilot: Any) -> None:
-    await settle(pilot)
-    await pilot.press("comma")
-    await settle(pilot)
 
 
 async def test_save_with_memory_keyring_says_where_the_pat_lives(make_shell_app: Any, fresh_store: Any,

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from shell_support import AS_OF, tiny_settings
+from shell_support import AS_OF, settle, tiny_settings
 from textual.message import Message
 from textual.widgets import Input
 
@@ -19,13 +19,6 @@ from flowtui.screens.help import HelpScreen, help_rows
 from flowtui.screens.modals import ExportPrompt
 
 SIZE = (120, 40)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 @pytest.mark.parametrize("keymap", [

@@ -10,15 +10,9 @@ from textual.widgets import Input, Static
 
 from flowtui.demo_mode import DEMO_PAT
 from flowtui.screens.settings import org_url_problem, parse_projects
+from shell_support import open_settings, settle
 
 SIZE = (120, 40)
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 def result_text(app: Any) -> str:
@@ -34,12 +28,6 @@ def test_org_url_rules() -> None:
     assert org_url_problem("https://dev.azure.com") is not None  # no organization
     assert org_url_problem("contoso") is not None
     assert parse_projects(" Fabrikam Web, ,Contoso ") == ["Fabrikam Web", "Contoso"]
-
-
-async def open_settings(pilot: Any) -> None:
-    await settle(pilot)
-    await pilot.press("comma")
-    await settle(pilot)
 
 
 async def test_invalid_url_is_flagged_and_not_saved(make_shell_app: Any, fresh_store: Any,

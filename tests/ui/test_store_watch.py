@@ -21,19 +21,12 @@ from textual.widgets import Static
 from flowtui.app import make_app
 from flowtui.store import open_store
 from flowtui.store.models import to_micros
-from shell_support import AS_OF, tiny_settings
+from shell_support import AS_OF, settle, tiny_settings
 
 SIZE = (120, 40)
 FLOWTUI = Path(sys.executable).with_name("flowtui")
 #: The interval configured in these tests: far longer than any test, so only the hand-driven ticks poll.
 NEVER_S = 3600
-
-
-async def settle(pilot: Any) -> None:
-    for _ in range(3):
-        await pilot.pause()
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def poll(pilot: Any) -> None:
