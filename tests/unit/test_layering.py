@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from import_scan import runtime_imports
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "flowtui"
@@ -95,27 +96,15 @@ def test_contracts_hold_for_the_packages_that_exist(tmp_path: Path) -> None:
     assert "BROKEN" not in proc.stdout and "KEPT" in proc.stdout
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def _third_party_imports(tree: ast.AST) -> list[tuple[str, int]]:
     """Top-level names of absolute imports, anywhere (functions included) except under `if TYPE_CHECKING:`,
     which never runs (annotations are strings with `from __future__ import annotations`)."""
     found: list[tuple[str, int]] = []
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            stack.extend(node.orelse)
-            continue
+    for node in runtime_imports(tree):
         if isinstance(node, ast.Import):
             found.extend((alias.name.split(".")[0], node.lineno) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.module.split(".")[0], node.lineno))
-        stack.extend(ast.iter_child_nodes(node))
+        else:
+            found.append((str(node.module).split(".")[0], node.lineno))
     return sorted(found, key=lambda f: f[1])
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+from import_scan import runtime_imports
+
 ROOT = Path(__file__).resolve().parents[2]
 UI_DIRS = ("flowtui/screens", "flowtui/widgets")
 FORBIDDEN = ("flowtui.store", "flowtui.ado", "flowtui.metrics")
@@ -17,28 +19,16 @@ FORBIDDEN = ("flowtui.store", "flowtui.ado", "flowtui.metrics")
 KNOWN: dict[str, str] = {"flowtui/screens/settings.py": "flowtui.ado"}
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def _imported_modules(tree: ast.AST) -> list[tuple[str, int]]:
     """Every absolute module imported anywhere (functions included) outside `if TYPE_CHECKING:`;
     `from flowtui import metrics` counts as `flowtui.metrics`."""
     found: list[tuple[str, int]] = []
-    stack: list[ast.AST] = [tree]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.If) and _is_type_checking(node.test):
-            stack.extend(node.orelse)
-            continue
+    for node in runtime_imports(tree):
         if isinstance(node, ast.Import):
             found.extend((alias.name, node.lineno) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            found.append((node.module, node.lineno))
+        else:
+            found.append((str(node.module), node.lineno))
             found.extend((f"{node.module}.{alias.name}", node.lineno) for alias in node.names)
-        stack.extend(ast.iter_child_nodes(node))
     return sorted(found, key=lambda f: f[1])
 
 
