@@ -97,33 +97,12 @@ async def _settle(app: Any) -> None:
 
 async def _app_figures(store: Store, settings: Any) -> dict[str, float]:
     """Milliseconds from an input to the new page in the table, in a headless app."""
-    from textual.app import App
     from textual.widgets import Select
 
     from flowtui.screens.work_items import WorkItemsScreen
 
-    from flowtui.domain import ViewFilter
-    from flowtui.messages import DataChanged
-
-    class BenchApp(App[None]):
-        def __init__(self) -> None:
-            super().__init__()
-            self.store, self.settings, self.data_version = store, settings, 1
-            self.view_filter, self.current_view = ViewFilter(), None  # the App's one filter state (none)
-
-        def set_view_filter(self, view_filter: ViewFilter, *, view: str | None = None) -> None:
-            """As FlowApp: change the one filter state and move the data version (the screen reloads)."""
-            if view_filter == self.view_filter and view == self.current_view:
-                return
-            self.view_filter, self.current_view = view_filter, view
-            self.data_version += 1
-            self.screen.post_message(DataChanged(self.data_version))
-
-        def now(self) -> datetime:
-            return AS_OF
-
-        def on_mount(self) -> None:
-            self.push_screen(WorkItemsScreen())
+    sys.path.insert(0, str(ROOT / "tests" / "ui"))
+    from conftest_views import ViewsApp  # the UI tests' stand-in for FlowApp (its filter state included)
 
     async def until_new_page(screen: WorkItemsScreen, old: object, start: float) -> float:
         while screen.page is old:
@@ -132,7 +111,7 @@ async def _app_figures(store: Store, settings: Any) -> dict[str, float]:
             await asyncio.sleep(0.001)
         return (time.perf_counter() - start) * 1000
 
-    app = BenchApp()
+    app = ViewsApp(WorkItemsScreen, store, settings)
     out: dict[str, float] = {}
     async with app.run_test(size=(120, 40)) as pilot:
         start = time.perf_counter()
