@@ -15,8 +15,9 @@ the last one seen:
   and notified once per outage, never a modal; the next tick simply tries again.
 
 Bounds: at most one poll in flight (a tick while one runs is skipped), each poll one indexed query
-whose wait is the driver's (PostgreSQL `connect_timeout`, 10 s by default); the worker closes its
-own connection so polls never pile up connections. Times are shown in `flow.timezone`.
+(`flowtui.reporting.store_watch.newest_run`) bounded by the driver's `connect_timeout` (10 s) and,
+on PostgreSQL, a 10 s statement timeout; the worker closes its own connection so polls never pile
+up connections. Times are shown in `flow.timezone`.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from textual.timer import Timer
 from flowtui.config import Settings
 from flowtui.domain import RunMarker
 from flowtui.messages import StoreMarkerRead
+from flowtui.reporting.store_watch import newest_run
 from flowtui.screens.worker_errors import describe_error
 from flowtui.text import clean
 
@@ -100,12 +102,10 @@ class StoreWatch:
     @work(thread=True, exit_on_error=False, group="store-watch", name="store watch")
     def _poll_store(self, store: Any) -> None:
         try:
-            marker = store.latest_run()
+            marker = newest_run(store)  # closes this thread's connection: each poll has a new thread
         except Exception as exc:  # noqa: BLE001 - any failure is one warning in the status bar
             self.post_message(StoreMarkerRead(None, exc))
             return
-        finally:
-            store.close_thread_connection()  # each poll runs in a new thread, with its own connection
         self.post_message(StoreMarkerRead(marker))
 
     def on_store_marker_read(self, message: StoreMarkerRead) -> None:
