@@ -13,8 +13,9 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
-from flowtui.domain import PullRequest
+from flowtui.domain import ItemFilter, PullRequest
 from flowtui.metrics.prs import cycle_hours, first_review_hours
+from flowtui.store import Store
 from flowtui.text import pad
 from flowtui.timeutil import format_utc_z
 
@@ -77,6 +78,11 @@ class PrOptions:
     repositories: list[str]
     authors: list[str]
     reviewers: list[str]
+
+
+def load_prs(store: Store, f: ItemFilter | None) -> list[PullRequest]:
+    """Every pull request under the view filter's projects, any status (the view filters them in memory)."""
+    return store.pull_requests(f, status=None)
 
 
 def options(prs: Sequence[PullRequest]) -> PrOptions:

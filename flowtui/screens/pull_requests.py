@@ -15,7 +15,17 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Select, Static
 
 from flowtui.domain import PullRequest
-from flowtui.reporting.pull_requests import PAGE_SIZE, SORT_COLUMNS, PrPage, PrQuery, detail, options, pr_rows, query_prs
+from flowtui.reporting.pull_requests import (
+    PAGE_SIZE,
+    SORT_COLUMNS,
+    PrPage,
+    PrQuery,
+    detail,
+    load_prs,
+    options,
+    pr_rows,
+    query_prs,
+)
 from flowtui.reporting.links import pull_request_url
 from flowtui.screens.paged_view import LinkActions, PagedTableActions, link_bindings, table_view_bindings
 from flowtui.screens.view_base import EMPTY_TEXT, DataView, Loaded
@@ -97,7 +107,7 @@ class PullRequestsScreen(LinkActions, PagedTableActions, DataView):
         store = self.store
         if store is None:
             return
-        prs = store.pull_requests(self.item_filter(), status=None)
+        prs = load_prs(store, self.item_filter())
         self.post_message(PrsLoaded(serial, prs))
         self.post_message(PrPageReady(serial, query_prs(prs, query)))
 
