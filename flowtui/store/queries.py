@@ -426,6 +426,7 @@ class ReadMixin:
                                    S.first_error, S.error_project).order_by(S.id.desc()).limit(limit))
         return [SyncRun(r[0], from_micros(r[1]), r[2], from_micros(r[3]), *r[4:]) for r in rows]
 
+    @_read_errors
     def latest_run(self) -> RunMarker | None:
         """The newest run record's id, status and times (one primary-key row), or None before any sync.
 
@@ -436,17 +437,14 @@ class ReadMixin:
         without taking it, so there the record stays `running` until the next sync.)"""
         S = m.SyncRun
         query = S.select(S.id, S.status, S.started_at, S.finished_at).order_by(S.id.desc()).limit(1)
-        try:
-            with dialect_for(self.db).bounded_read(self.db, LATEST_RUN_TIMEOUT_S):
-                rows = self._rows(query)
-                if (rows and rows[0][1] == "running" and getattr(self, "address", None) is not None
-                        and writer_holder(self.db) is None):
-                    # A writer takes the lock before it opens its record and closes the record before
-                    # it lets go: read again, and a record still running without a lock is a dead one.
-                    again = self._rows(query)
-                    rows = [(*rows[0][:1], "interrupted", *rows[0][2:])] if again == rows else again
-        except (PeeweeException, *DRIVER_ERRORS) as exc:
-            raise StoreError(f"Reading the store {self.location} failed ({reason(exc)}).") from None  # type: ignore[attr-defined]
+        with dialect_for(self.db).bounded_read(self.db, LATEST_RUN_TIMEOUT_S):
+            rows = self._rows(query)
+            if (rows and rows[0][1] == "running" and getattr(self, "address", None) is not None
+                    and writer_holder(self.db) is None):
+                # A writer takes the lock before it opens its record and closes the record before
+                # it lets go: read again, and a record still running without a lock is a dead one.
+                again = self._rows(query)
+                rows = [(*rows[0][:1], "interrupted", *rows[0][2:])] if again == rows else again
         if not rows:
             return None
         run_id, status, started, finished = rows[0]
