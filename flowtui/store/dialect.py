@@ -187,13 +187,10 @@ POSTGRESQL = PostgresDialect()
 
 
 def _driver_errors() -> tuple[type[BaseException], ...]:
-    found: list[type[BaseException]] = [sqlite3.Error]
-    for module in ("psycopg", "psycopg2"):  # whichever PostgreSQL driver is installed (none: SQLite only)
-        try:
-            found.append(importlib.import_module(module).Error)
-        except ImportError:
-            pass
-    return tuple(found)
+    try:  # psycopg 3, the only PostgreSQL driver flowtui uses (not installed: SQLite only)
+        return (sqlite3.Error, importlib.import_module("psycopg").Error)
+    except ImportError:
+        return (sqlite3.Error,)
 
 
 #: The errors the drivers raise unwrapped (Peewee wraps only what goes through `execute_sql`; raw
